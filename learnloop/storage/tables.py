@@ -1,0 +1,350 @@
+"""The database schema (SQLAlchemy 2). Alembic migrations in ``migrations/`` must match it;
+``tests/storage/test_migrations.py`` fails if they drift apart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    TEACHER = "teacher"
+    STUDENT = "student"
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    OVERRIDDEN = "overridden"
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True,
+                values_callable=lambda e: [m.value for m in e])
+
+
+Timestamp = DateTime(timezone=True)
+
+
+# --- people and classes -------------------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.STUDENT)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class SchoolClass(Base):
+    __tablename__ = "classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Enrolment(Base):
+    """A user in a class, as its teacher or as a student."""
+
+    __tablename__ = "enrolments"
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "enrolment_role"), default=Role.STUDENT)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ClassCourse(Base):
+    __tablename__ = "class_courses"
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+# --- course content -----------------------------------------------------------------------
+
+
+class CourseRow(Base):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    title: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    version: Mapped[str] = mapped_column(String(64), default="1")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    concepts: Mapped[list[ConceptRow]] = relationship(
+        back_populates="course", order_by="ConceptRow.position", cascade="all, delete-orphan"
+    )
+    items: Mapped[list[ItemRow]] = relationship(
+        back_populates="course", order_by="ItemRow.position", cascade="all, delete-orphan"
+    )
+    materials: Mapped[list[MaterialRow]] = relationship(
+        back_populates="course", order_by="MaterialRow.position", cascade="all, delete-orphan"
+    )
+
+
+class ConceptRow(Base):
+    __tablename__ = "concepts"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    name: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    """No longer in the course pack: hidden from students, kept for their history."""
+
+    course: Mapped[CourseRow] = relationship(back_populates="concepts")
+
+
+class PrerequisiteRow(Base):
+    """``concept_id`` needs ``prerequisite_id`` first."""
+
+    __tablename__ = "concept_prerequisites"
+
+    concept_id: Mapped[int] = mapped_column(
+        ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True
+    )
+    prerequisite_id: Mapped[int] = mapped_column(
+        ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(32))
+    prompt: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reference_answers: Mapped[list[Any]] = mapped_column(default=list)
+    rubric: Mapped[list[Any]] = mapped_column(default=list)
+    hints: Mapped[list[Any]] = mapped_column(default=list)
+    explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    difficulty: Mapped[float] = mapped_column(Float, default=0.5)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    course: Mapped[CourseRow] = relationship(back_populates="items")
+
+
+class ItemConceptRow(Base):
+    __tablename__ = "item_concepts"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    concept_id: Mapped[int] = mapped_column(
+        ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MaterialRow(Base):
+    __tablename__ = "materials"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    title: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    course: Mapped[CourseRow] = relationship(back_populates="materials")
+
+
+class MaterialConceptRow(Base):
+    __tablename__ = "material_concepts"
+
+    material_id: Mapped[int] = mapped_column(
+        ForeignKey("materials.id", ondelete="CASCADE"), primary_key=True
+    )
+    concept_id: Mapped[int] = mapped_column(
+        ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- learning records ---------------------------------------------------------------------
+
+
+class AttemptRow(Base):
+    """One answer, as submitted. Append-only: a database trigger refuses updates."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index("ix_attempts_user_submitted", "user_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """``{"value": <str or list of str>}`` exactly as submitted."""
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    hints_used: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class GradeRow(Base):
+    """A grade of an attempt. A teacher's override adds a new grade that supersedes the old."""
+
+    __tablename__ = "grades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    verdict: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    grader: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("grades.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class MasteryRow(Base):
+    """The current estimate of one student's mastery of one concept."""
+
+    __tablename__ = "mastery"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    concept_id: Mapped[int] = mapped_column(
+        ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    p_mastery: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The tracing model's own per-student state for this concept."""
+    model: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class ReviewRow(Base):
+    """A provisional grade waiting for, or decided by, a teacher."""
+
+    __tablename__ = "review_queue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade_id: Mapped[int] = mapped_column(ForeignKey("grades.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[ReviewStatus] = mapped_column(
+        _enum(ReviewStatus, "review_status"), default=ReviewStatus.PENDING, index=True
+    )
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    final_grade_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grades.id", ondelete="SET NULL")
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+# --- tutor --------------------------------------------------------------------------------
+
+
+class ConversationRow(Base):
+    __tablename__ = "tutor_conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class MessageRow(Base):
+    __tablename__ = "tutor_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("tutor_conversations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(32), default="answer")
+    content: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[Any]] = mapped_column(default=list)
+    model: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class RatingRow(Base):
+    __tablename__ = "tutor_ratings"
+    __table_args__ = (UniqueConstraint("message_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("tutor_messages.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
