@@ -5,7 +5,10 @@
     LearnloopError                 base; ``message`` says what, where and how to fix it
     ├── ConfigurationError         a setting is missing or wrong
     ├── MissingExtraError          an optional dependency is not installed (names the pip command)
-    ├── NotFoundError              an id that does not exist
+    ├── AuthenticationError        not logged in, or a wrong password or token
+    ├── PermissionDeniedError      logged in, but this role may not do this
+    ├── RateLimitedError           too many attempts; ``retry_after`` seconds to wait
+    ├── NotFoundError              an id that does not exist (or that the user may not see)
     ├── ConflictError              the request clashes with stored data (duplicate, in use)
     ├── InvalidInputError          bad input from a user or a file
     │   └── CoursePackError        a course pack with problems; carries every ``Problem`` found
@@ -48,6 +51,25 @@ class MissingExtraError(LearnloopError):
             f"{feature} needs the optional package {module!r}, which is not installed. "
             f"Install it with: pip install 'learnloop[{extra}]'"
         )
+
+
+class AuthenticationError(LearnloopError):
+    code = "unauthenticated"
+    status = 401
+
+
+class PermissionDeniedError(LearnloopError):
+    code = "forbidden"
+    status = 403
+
+
+class RateLimitedError(LearnloopError):
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
 
 
 class NotFoundError(LearnloopError):
@@ -97,13 +119,18 @@ class CoursePackError(InvalidInputError):
         self.path = path
         self.problems = list(problems)
         errors = [p for p in self.problems if p.severity == "error"]
-        n = len(errors) or len(self.problems)
-        first = f"; first: {(errors or self.problems)[0]}" if self.problems else ""
-        noun = "error" if errors else "problem"
+        warnings = [p for p in self.problems if p.severity == "warning"]
+        counts = [_plural(len(errors), "problem")] if errors or not warnings else []
+        counts += [_plural(len(warnings), "warning")] if warnings else []
+        first = f"; first: {(errors or warnings)[0]}" if self.problems else ""
         super().__init__(
-            f"course pack {path} has {n} {noun}{'s' if n != 1 else ''}{first}",
+            f"course pack {path} has {' and '.join(counts)}{first}",
             details={"problems": [p.__dict__ for p in self.problems]},
         )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 class DatabaseError(LearnloopError):

@@ -59,6 +59,7 @@ class MultipleChoiceAnswer(_Model):
 
 
 NumberForm = Literal["decimal", "fraction", "mixed", "percent"]
+ALL_NUMBER_FORMS: tuple[NumberForm, ...] = ("decimal", "fraction", "mixed", "percent")
 
 
 class NumericAnswer(_Model):
@@ -77,9 +78,7 @@ class NumericAnswer(_Model):
     """The expected unit, e.g. ``cm``. A right number without it is partially correct."""
     units: dict[str, float] = Field(default_factory=dict)
     """Other accepted units with their factor to ``unit``: ``{mm: 0.1, m: 100}`` for ``cm``."""
-    forms: list[NumberForm] = Field(
-        default_factory=lambda: ["decimal", "fraction", "mixed", "percent"]
-    )
+    forms: list[NumberForm] = Field(default_factory=lambda: list(ALL_NUMBER_FORMS))
     simplest_form: bool = False
     """A fraction answer must be in lowest terms (``6/8`` for ``3/4`` is partially correct)."""
 
