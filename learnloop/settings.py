@@ -38,13 +38,18 @@ class Settings(BaseSettings):
     """Signs session cookies. Set a long random value in production."""
     default_language: Literal["en", "zh"] = "en"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    threads: int = Field(default=4, ge=1, le=256)
+    """Threads per server process running request handlers (their database work and grading).
+    Python runs one thread at a time, so more threads than this only wait for each other and
+    stretch tail latency; raise it if handlers mostly wait on a remote database."""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key.lower() in PLACEHOLDER_SECRETS:
             raise ValueError(
                 "LEARNLOOP_SECRET_KEY is a placeholder; in production set it to a long random "
-                "value, e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+                "value, e.g. the output of: "
+                "python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         return self
 

@@ -18,6 +18,7 @@ from learnloop.courses.values import NUMBER_HINT, expression_error, parse_number
 from learnloop.courses.yamlio import Loc, Source, has_key
 from learnloop.domain import Concept, Item, ItemType
 from learnloop.errors import Problem
+from learnloop.grading import check_item as grading_check
 
 ITEM_TYPES = [t.value for t in ItemType]
 _ANSWER_EXAMPLES = {
@@ -115,6 +116,16 @@ def check_item(entry: Entry) -> list[Problem]:
     entry.obj, more = validate_model(
         Item, entry.source, entry.base, entry.label, data=data, suppress=suppress
     )
+    if isinstance(entry.obj, Item) and not problems and not more:
+        more = [
+            entry.problem(
+                ("answer",),
+                message,
+                "fix the answer specification so every student answer can be graded",
+                "answer_spec",
+            )
+            for message in grading_check(entry.obj)
+        ]
     return problems + more
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from learnloop.domain.text import LocalizedText
@@ -167,7 +166,8 @@ class Item(_Model):
     def _answer_matches_type(self) -> Item:
         if self.answer.type != self.type.value:
             raise ValueError(
-                f"answer is for a {self.answer.type!r} item but the item's type is {self.type.value!r}"
+                f"answer is for a {self.answer.type!r} item "
+                f"but the item's type is {self.type.value!r}"
             )
         if self.type is ItemType.FREE_TEXT and not self.reference_answers:
             raise ValueError("a free_text item needs at least one entry in 'reference_answers'")

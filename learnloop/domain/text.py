@@ -29,6 +29,6 @@ def pick(text: dict[str, str] | None, lang: str = DEFAULT_LANGUAGE) -> str:
     if not text:
         return ""
     for key in (lang, "*", DEFAULT_LANGUAGE):
-        if key in text and text[key]:
+        if text.get(key):
             return text[key]
     return next(iter(text.values()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -38,7 +38,7 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Role(StrEnum):
@@ -54,8 +54,14 @@ class ReviewStatus(StrEnum):
 
 
 def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 Timestamp = DateTime(timezone=True)
@@ -94,7 +100,9 @@ class Enrolment(Base):
     class_id: Mapped[int] = mapped_column(
         ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     role: Mapped[Role] = mapped_column(_enum(Role, "enrolment_role"), default=Role.STUDENT)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
@@ -191,7 +199,9 @@ class ItemRow(Base):
 class ItemConceptRow(Base):
     __tablename__ = "item_concepts"
 
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
     concept_id: Mapped[int] = mapped_column(
         ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -236,6 +246,7 @@ class AttemptRow(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "idempotency_key"),
         Index("ix_attempts_user_submitted", "user_id", "submitted_at"),
+        Index("ix_attempts_user_item", "user_id", "item_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -276,7 +287,9 @@ class MasteryRow(Base):
 
     __tablename__ = "mastery"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     concept_id: Mapped[int] = mapped_column(
         ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -301,9 +314,7 @@ class ReviewRow(Base):
     )
     reason: Mapped[str] = mapped_column(String(200), default="")
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    final_grade_id: Mapped[int | None] = mapped_column(
-        ForeignKey("grades.id", ondelete="SET NULL")
-    )
+    final_grade_id: Mapped[int | None] = mapped_column(ForeignKey("grades.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -348,3 +359,34 @@ class RatingRow(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+# --- authentication -----------------------------------------------------------------------
+
+
+class TokenRow(Base):
+    """A login: a browser session (cookie) or an API token (bearer). Only a hash is stored."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="session")
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class LoginAttemptRow(Base):
+    """Failed and successful logins, for rate limiting and audit."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    success: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

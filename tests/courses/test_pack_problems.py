@@ -372,3 +372,24 @@ def test_a_duplicate_key_does_not_hide_the_rest_of_the_file(make_pack: PackFacto
         ("concepts.yaml", 7, "duplicate_key"),
         ("concepts.yaml", 8, "unknown_concept"),
     ]
+
+
+def test_answer_specs_the_graders_cannot_use_are_reported(make_pack: PackFactory) -> None:
+    """A decimal-only item whose value has no exact decimal would mark every student wrong."""
+    root = make_pack(
+        {
+            "items/third.yaml": """\
+                - id: third
+                  type: numeric
+                  prompt: "What is 1 divided by 3?"
+                  concepts: [halves]
+                  answer:
+                    value: "1/3"
+                    forms: [decimal]
+                """
+        }
+    )
+    problems = [p for p in validate_pack(root) if p.code == "answer_spec"]
+    assert len(problems) == 1
+    assert problems[0].file.startswith("items/") and problems[0].line == 5
+    assert "third" in problems[0].message

@@ -60,11 +60,14 @@ def answers(draw: st.DrawFn, kind: ItemType, languages: list[str]):
         )
     if kind is ItemType.NUMERIC:
         value = draw(st.sampled_from(["0.75", "3/4", "1 1/2", "75%", "-2", "1e3", " 7 "]))
+        unit = draw(st.none() | st.sampled_from(["cm", "kg", "米"]))
         return NumericAnswer(
             value=value,
             tolerance=draw(st.floats(0, 10, allow_nan=False)),
-            unit=draw(st.none() | st.sampled_from(["cm", "kg", "米"])),
-            units=draw(st.dictionaries(st.sampled_from(["mm", "m"]), st.floats(0.001, 1000))),
+            unit=unit,
+            units=draw(st.dictionaries(st.sampled_from(["mm", "m"]), st.floats(0.001, 1000)))
+            if unit
+            else {},
             forms=draw(
                 st.lists(
                     st.sampled_from(["decimal", "fraction", "mixed", "percent"]),
@@ -78,7 +81,10 @@ def answers(draw: st.DrawFn, kind: ItemType, languages: list[str]):
         return ExpressionAnswer(expression=expression, variables=["x", "y"])
     if kind is ItemType.TEXT:
         return TextAnswer(
-            accept=draw(st.lists(text, min_size=1, max_size=3)),
+            # gradable: something must be left once spaces and punctuation are normalised away
+            accept=draw(
+                st.lists(text.filter(lambda t: any(ch.isalnum() for ch in t)), min_size=1, max_size=3)
+            ),
             case_sensitive=draw(st.booleans()),
         )
     return FreeTextAnswer(min_words=draw(st.integers(0, 50)))

@@ -35,25 +35,33 @@ def test_a_database_from_the_first_version_upgrades_without_losing_data(database
     engine = make_engine(database_url)
     upgrade(engine, "0001")
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO users (id, username, display_name, role, language, is_active, created_at)"
-            " VALUES (1, 'ana', 'Ana', 'student', 'en', true, CURRENT_TIMESTAMP)"
-        ))
-        conn.execute(text(
-            "INSERT INTO courses (id, key, title, description, languages, version, settings,"
-            " created_at, updated_at) VALUES (1, 'c', '{\"en\": \"C\"}', '{}', '[\"en\"]', '1',"
-            " '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-        ))
-        conn.execute(text(
-            "INSERT INTO items (id, course_id, key, type, prompt, answer, reference_answers,"
-            " rubric, hints, explanation, difficulty, position, retired) VALUES (1, 1, 'q', "
-            "'numeric', '{}', '{\"type\": \"numeric\", \"value\": \"1\"}', '[]', '[]', '[]',"
-            " '{}', 0.5, 0, false)"
-        ))
-        conn.execute(text(
-            "INSERT INTO attempts (id, user_id, item_id, response, language, hints_used,"
-            " submitted_at) VALUES (1, 1, 1, '{\"value\": \"1\"}', 'en', 0, CURRENT_TIMESTAMP)"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, role, language, is_active,"
+                " created_at) VALUES (1, 'ana', 'Ana', 'student', 'en', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO courses (id, key, title, description, languages, version, settings,"
+                " created_at, updated_at) VALUES (1, 'c', '{\"en\": \"C\"}', '{}', '[\"en\"]', '1',"
+                " '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO items (id, course_id, key, type, prompt, answer, reference_answers,"
+                " rubric, hints, explanation, difficulty, position, retired) VALUES (1, 1, 'q', "
+                "'numeric', '{}', '{\"type\": \"numeric\", \"value\": \"1\"}', '[]', '[]', '[]',"
+                " '{}', 0.5, 0, false)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO attempts (id, user_id, item_id, response, language, hints_used,"
+                " submitted_at) VALUES (1, 1, 1, '{\"value\": \"1\"}', 'en', 0, CURRENT_TIMESTAMP)"
+            )
+        )
     with pytest.raises(DatabaseError, match="learnloop db upgrade"):
         require_current(engine)
 
@@ -82,26 +90,34 @@ def test_a_stored_answer_cannot_be_changed(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO users (id, username, display_name, role, language, is_active, created_at)"
-            " VALUES (1, 'ana', 'Ana', 'student', 'en', true, CURRENT_TIMESTAMP)"
-        ))
-        conn.execute(text(
-            "INSERT INTO courses (id, key, title, description, languages, version, settings,"
-            " created_at, updated_at) VALUES (1, 'c', '{}', '{}', '[]', '1', '{}',"
-            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-        ))
-        conn.execute(text(
-            "INSERT INTO items (id, course_id, key, type, prompt, answer, reference_answers,"
-            " rubric, hints, explanation, difficulty, position, retired) VALUES (1, 1, 'q',"
-            " 'text', '{}', '{}', '[]', '[]', '[]', '{}', 0.5, 0, false)"
-        ))
-        conn.execute(text(
-            "INSERT INTO attempts (id, user_id, item_id, response, language, hints_used,"
-            " submitted_at) VALUES (1, 1, 1, '{\"value\": \"a\"}', 'en', 0, CURRENT_TIMESTAMP)"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, role, language, is_active,"
+                " created_at) VALUES (1, 'ana', 'Ana', 'student', 'en', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO courses (id, key, title, description, languages, version, settings,"
+                " created_at, updated_at) VALUES (1, 'c', '{}', '{}', '[]', '1', '{}',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO items (id, course_id, key, type, prompt, answer, reference_answers,"
+                " rubric, hints, explanation, difficulty, position, retired) VALUES (1, 1, 'q',"
+                " 'text', '{}', '{}', '[]', '[]', '[]', '{}', 0.5, 0, false)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO attempts (id, user_id, item_id, response, language, hints_used,"
+                " submitted_at) VALUES (1, 1, 1, '{\"value\": \"a\"}', 'en', 0, CURRENT_TIMESTAMP)"
+            )
+        )
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
-        conn.execute(text("UPDATE attempts SET response = '{\"value\": \"b\"}' WHERE id = 1"))
+        conn.execute(text('UPDATE attempts SET response = \'{"value": "b"}\' WHERE id = 1'))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT response FROM attempts")).scalar() in (
             '{"value": "a"}',

@@ -1,0 +1,40 @@
+# learnloop developer commands. `make demo` runs the product, `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo serve test test-fast lint format install browsers clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "learnloop needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/learnloop demo
+
+serve: $(STAMP)
+	$(BIN)/learnloop serve
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow and not postgres and not e2e"
+
+lint: $(STAMP)
+	$(BIN)/ruff check learnloop tests bench
+	$(BIN)/ruff format --check learnloop tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format learnloop tests bench
+	$(BIN)/ruff check --fix learnloop tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,302 @@
+"""The answer loop: store the answer, grade it, update mastery, suggest what comes next.
+
+The answer is committed in its own transaction before anything else happens, so an answer the
+student saw acknowledged is never lost, even if grading or the process fails afterwards. The
+second transaction stores the grade and the new mastery; it reads everything it needs first
+and writes last, so on SQLite it holds the database's write lock only for its few writes.
+
+Per answer: one query to authenticate (``web.deps``); a transaction of two statements (course
+access check, insert); a transaction of two reads (mastery, items already solved) and two or
+three writes (grade, mastery of each concept). Item content and the concept graph come from
+``content``'s cache. Mastery is written only if no other answer of the same student moved it
+in between (``progress.record_mastery``); otherwise the grading transaction is retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from learnloop.domain import Grade, Item, ItemType, Verdict
+from learnloop.errors import ConflictError, InvalidInputError, NotFoundError
+from learnloop.grading import grade_response
+from learnloop.services.access import check_course_ref
+from learnloop.services.content import (
+    CourseVersion,
+    ItemContent,
+    course_content,
+    item_content_by_id,
+    item_from_row,
+)
+from learnloop.services.context import Backend
+from learnloop.services.progress import (
+    MasteryConflict,
+    NextItem,
+    mastery_for_item,
+    next_item_for,
+    pick_next_item,
+    plan_mastery,
+    record_mastery,
+)
+from learnloop.storage.tables import AttemptRow, CourseRow, GradeRow, ReviewRow, User
+
+__all__ = ["AttemptResult", "grade", "item_from_row", "submit_attempt"]
+
+MAX_RESPONSE_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    attempt_id: int
+    item_id: str
+    course_id: str
+    grade: GradeRow
+    replayed: bool
+    """True when the same idempotency key was seen before; nothing new was stored."""
+    mastery: dict[str, float]
+    next_item: NextItem | None
+
+
+def grade(item: Item, response: str | list[str], language: str) -> tuple[Grade, bool]:
+    """Grade with the item's grader; returns the grade and whether a teacher must review it."""
+    if item.type is ItemType.FREE_TEXT:
+        pending = {
+            "en": "Your answer was saved; your teacher will grade it.",
+            "zh": "你的答案已保存，老师会批改。",
+        }
+        return (
+            Grade(
+                verdict=Verdict.INCORRECT,
+                score=0.0,
+                feedback=pending.get(language, pending["en"]),
+                grader="pending.teacher",
+                confidence=0.0,
+            ),
+            True,
+        )
+    result = grade_response(item, response, lang=language)
+    # a rule grader unsure of itself (a pattern that timed out, an undecidable expression)
+    # says so with confidence < 1: a teacher decides
+    return result, result.confidence < 1.0
+
+
+def _validate_response(response: Any) -> str | list[str]:
+    if isinstance(response, str):
+        if len(response) > MAX_RESPONSE_CHARS:
+            raise InvalidInputError(
+                f"the answer is too long ({len(response):,} characters; at most "
+                f"{MAX_RESPONSE_CHARS:,})",
+                details={"response": "too long"},
+            )
+        return response
+    if isinstance(response, list) and all(isinstance(r, str) for r in response):
+        if len(response) > 100 or sum(map(len, response)) > MAX_RESPONSE_CHARS:
+            raise InvalidInputError(
+                "the answer has too many parts", details={"response": "too long"}
+            )
+        return response
+    raise InvalidInputError(
+        "the answer must be a text or a list of choice ids", details={"response": "wrong type"}
+    )
+
+
+MASTERY_RETRIES = 5
+"""How often grading re-reads after another answer of the same student moved its mastery."""
+
+# The hot path writes with Core statements on the session's connection (same transaction):
+# the ORM's unit of work costs several times the insert itself.
+_INSERT_ATTEMPT = insert(AttemptRow).returning(AttemptRow.id)
+_INSERT_GRADE = insert(GradeRow)
+_ATTEMPT_BY_KEY = select(AttemptRow.id).where(
+    AttemptRow.user_id == bindparam("user_id"),
+    AttemptRow.idempotency_key == bindparam("key"),
+)
+
+
+def _store_attempt(
+    backend: Backend,
+    *,
+    user: User,
+    course_key: str,
+    item_key: str,
+    response: str | list[str],
+    language: str,
+    idempotency_key: str | None,
+    hints_used: int,
+    duration_ms: int | None,
+) -> tuple[int, CourseVersion, ItemContent]:
+    """Commit the answer. A key seen before raises ``IntegrityError``: the unique constraint
+    on (user, key) decides, so two racing retries cannot both store."""
+    with backend.transaction() as s:
+        course = check_course_ref(s, user, course_key)
+        item = course_content(s, course).items.get(item_key)
+        if item is None:
+            raise NotFoundError(f"no item {item_key!r} in course {course.key!r}")
+        attempt_id = s.connection().scalar(
+            _INSERT_ATTEMPT,
+            {
+                "user_id": user.id,
+                "item_id": item.id,
+                "response": {"value": response},
+                "language": language,
+                "idempotency_key": idempotency_key,
+                "hints_used": hints_used,
+                "duration_ms": duration_ms,
+            },
+        )
+        assert attempt_id is not None
+        return attempt_id, course, item
+
+
+def submit_attempt(
+    backend: Backend,
+    *,
+    user: User,
+    course_key: str,
+    item_key: str,
+    response: Any,
+    language: str = "en",
+    idempotency_key: str | None = None,
+    hints_used: int = 0,
+    duration_ms: int | None = None,
+) -> AttemptResult:
+    value = _validate_response(response)
+    try:
+        attempt_id, course, item = _store_attempt(
+            backend,
+            user=user,
+            course_key=course_key,
+            item_key=item_key,
+            response=value,
+            language=language,
+            idempotency_key=idempotency_key,
+            hints_used=hints_used,
+            duration_ms=duration_ms,
+        )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        with backend.transaction() as s:
+            stored = s.scalar(_ATTEMPT_BY_KEY, {"user_id": user.id, "key": idempotency_key})
+        if stored is None:
+            raise
+        # a retry: the first request stored the answer, and graded it unless it failed
+        # in between, in which case it is graded now
+        return _replay(backend, user=user, attempt_id=stored, replayed=True)
+    try:
+        with backend.transaction() as s:
+            grade_row, mastery, nxt = _grade_and_record(
+                s,
+                user=user,
+                attempt_id=attempt_id,
+                course=course,
+                item=item,
+                response=value,
+                language=language,
+            )
+    except MasteryConflict:
+        # another answer of this student, or a retry of this one, moved mastery first: read
+        # again, and grade unless that retry has graded this answer
+        return _replay(backend, user=user, attempt_id=attempt_id, replayed=False)
+    return AttemptResult(
+        attempt_id=attempt_id,
+        item_id=item.key,
+        course_id=course.key,
+        grade=grade_row,
+        replayed=False,
+        mastery=mastery,
+        next_item=nxt,
+    )
+
+
+def _grade_and_record(
+    s: Session,
+    *,
+    user: User,
+    attempt_id: int,
+    course: CourseVersion,
+    item: ItemContent,
+    response: str | list[str],
+    language: str,
+) -> tuple[GradeRow, dict[str, float], NextItem | None]:
+    """Grade; store the grade and move mastery (or queue the answer for a teacher); pick
+    what comes next. Reads first and writes last."""
+    result, needs_review = grade(item.item, response, language)
+    fields = {
+        "attempt_id": attempt_id,
+        "verdict": result.verdict.value,
+        "score": result.score,
+        "feedback": result.feedback,
+        "grader": result.grader,
+        "confidence": result.confidence,
+        "provisional": needs_review,
+        "details": result.details,
+    }
+    row = GradeRow(**fields)
+    if needs_review:
+        s.add(row)
+        s.flush()
+        s.add(ReviewRow(grade_id=row.id, reason="free text awaits a teacher"))
+        s.flush()
+        mastery = mastery_for_item(s, user_id=user.id, item_id=item.id)
+        return row, mastery, next_item_for(s, user_id=user.id, course=course)
+    plan = plan_mastery(
+        s, user_id=user.id, concept_ids=[cid for cid, _ in item.concepts], score=result.score
+    )
+    solved = frozenset({item.id}) if result.verdict is Verdict.CORRECT else frozenset()
+    nxt = pick_next_item(s, user_id=user.id, course=course, mastered=plan.mastered, solved=solved)
+    s.connection().execute(_INSERT_GRADE, fields)
+    record_mastery(s, user_id=user.id, changes=plan.changes)
+    new = {ch.concept_id: ch.p_mastery for ch in plan.changes}
+    return row, {key: new[cid] for cid, key in item.concepts}, nxt
+
+
+def _replay(backend: Backend, *, user: User, attempt_id: int, replayed: bool) -> AttemptResult:
+    """The result of a stored answer; grades it if that has not happened yet."""
+    for _ in range(MASTERY_RETRIES):
+        try:
+            with backend.transaction() as s:
+                return _replay_in(s, user=user, attempt_id=attempt_id, replayed=replayed)
+        except MasteryConflict:
+            continue
+    raise ConflictError(
+        "your answer was saved but could not be graded because other answers of yours "
+        "arrived at the same moment; send it again with the same idempotency key"
+    )
+
+
+def _replay_in(s: Session, *, user: User, attempt_id: int, replayed: bool) -> AttemptResult:
+    attempt = s.get(AttemptRow, attempt_id)
+    assert attempt is not None
+    item = item_content_by_id(s, attempt.item_id)
+    course = s.get(CourseRow, item.row.course_id)
+    assert course is not None
+    grade_row = s.scalar(
+        select(GradeRow).where(GradeRow.attempt_id == attempt_id).order_by(GradeRow.id.desc())
+    )
+    if grade_row is None:
+        grade_row, mastery, nxt = _grade_and_record(
+            s,
+            user=user,
+            attempt_id=attempt_id,
+            course=course,
+            item=item,
+            response=attempt.response["value"],
+            language=attempt.language,
+        )
+    else:
+        mastery = mastery_for_item(s, user_id=user.id, item_id=item.id)
+        nxt = next_item_for(s, user_id=user.id, course=course)
+    return AttemptResult(
+        attempt_id=attempt_id,
+        item_id=item.key,
+        course_id=course.key,
+        grade=grade_row,
+        replayed=replayed,
+        mastery=mastery,
+        next_item=nxt,
+    )

@@ -1,0 +1,82 @@
+"""Knowledge tracing: how likely a student is to have mastered each concept.
+
+The live system talks to a ``MasteryModel``; the running estimate is the first one, and a
+fitted BKT replaces it through ``FittedMastery``. Fitted models (``MODELS``) follow the
+estimator contract in ``estimator.py``: ``fit(log)``, ``predict_proba(log)``, online
+``update(state, response)``, and ``save``/``load`` as a directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from learnloop.errors import InvalidInputError
+from learnloop.tracing.base import MASTERED, MasteryModel, MasteryState
+from learnloop.tracing.bkt import BKT
+from learnloop.tracing.data import (
+    InteractionLog,
+    Record,
+    Response,
+    read_csv,
+    read_log,
+    read_sequences,
+)
+from learnloop.tracing.estimator import KnowledgeTracer, StudentState
+from learnloop.tracing.io import read_model_dir
+from learnloop.tracing.live import BKTMastery, FittedMastery, model_dir
+from learnloop.tracing.logistic import PFA, OnlineIRT
+from learnloop.tracing.running import RunningEstimate
+
+MODELS: dict[str, type[KnowledgeTracer]] = {"bkt": BKT, "pfa": PFA, "irt": OnlineIRT}
+"""Every fitted model by the name the CLI and saved configs use."""
+
+
+def make_model(name: str, **params: Any) -> KnowledgeTracer:
+    """A new, unfitted model ``name`` with hyper-parameters ``params``."""
+    try:
+        cls = MODELS[name]
+    except KeyError:
+        raise InvalidInputError(
+            f"unknown tracing model {name!r}; choose one of {', '.join(MODELS)}"
+        ) from None
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise InvalidInputError(f"bad hyper-parameter for {name}: {exc}") from None
+
+
+def load_model(path: str | Path) -> KnowledgeTracer:
+    """A saved model of any kind, by the name in its ``config.json``."""
+    config, _ = read_model_dir(path)
+    name = config.get("model")
+    if name not in MODELS:
+        raise InvalidInputError(
+            f"{path} holds an unknown model {name!r}; this learnloop knows {', '.join(MODELS)}"
+        )
+    return MODELS[name].load(path)
+
+
+__all__ = [
+    "BKT",
+    "MASTERED",
+    "MODELS",
+    "PFA",
+    "BKTMastery",
+    "FittedMastery",
+    "InteractionLog",
+    "KnowledgeTracer",
+    "MasteryModel",
+    "MasteryState",
+    "OnlineIRT",
+    "Record",
+    "Response",
+    "RunningEstimate",
+    "StudentState",
+    "load_model",
+    "make_model",
+    "model_dir",
+    "read_csv",
+    "read_log",
+    "read_sequences",
+]

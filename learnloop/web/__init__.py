@@ -1,0 +1,7 @@
+"""The web interface: JSON API (and later the pages)."""
+
+from __future__ import annotations
+
+from learnloop.web.app import create_app
+
+__all__ = ["create_app"]

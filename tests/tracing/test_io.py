@@ -1,0 +1,71 @@
+"""Saved models: a directory with config, numpy weights and a card; identical after loading."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from learnloop.errors import InvalidInputError, NotFittedError
+from learnloop.tracing import BKT, MODELS, InteractionLog, Response, load_model, make_model
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_round_trip_gives_identical_predictions(
+    name: str, tmp_path: Path, logistic_logs: tuple[InteractionLog, InteractionLog]
+) -> None:
+    train, test = logistic_logs
+    params = {"forgets": True} if name == "bkt" else {}
+    model = make_model(name, **params).fit(train)
+    path = model.save(tmp_path / name)
+    assert sorted(p.name for p in path.iterdir()) == ["README.md", "config.json", "weights.npz"]
+    config = json.loads((path / "config.json").read_text())
+    assert config["model"] == name
+    assert {"numpy", "scipy", "python", "learnloop"} <= set(config["library_versions"])
+    with np.load(path / "weights.npz", allow_pickle=False) as weights:
+        assert weights.files
+    loaded = load_model(path)
+    assert type(loaded) is type(model)
+    assert loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.predict_proba(test), model.predict_proba(test))
+    response = test.response(0)
+    state = loaded.update(loaded.initial_state(), response)
+    assert loaded.predict_next(state, skills=response.skills, item=response.item) == (
+        model.predict_next(
+            model.update(model.initial_state(), response),
+            skills=response.skills,
+            item=response.item,
+        )
+    )
+
+
+def test_loading_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="not a saved tracing model"):
+        load_model(tmp_path)
+
+
+def test_loading_with_the_wrong_class(tmp_path: Path, bkt_log: InteractionLog) -> None:
+    make_model("pfa").fit(bkt_log).save(tmp_path / "m")
+    with pytest.raises(InvalidInputError, match="holds a 'pfa' model"):
+        BKT.load(tmp_path / "m")
+
+
+def test_saving_an_unfitted_model_fails(tmp_path: Path) -> None:
+    with pytest.raises(NotFittedError):
+        BKT().save(tmp_path / "m")
+
+
+def test_unknown_model_name() -> None:
+    with pytest.raises(InvalidInputError, match="choose one of bkt, pfa, irt"):
+        make_model("dkt")
+    with pytest.raises(InvalidInputError, match="bad hyper-parameter"):
+        make_model("bkt", nonsense=1)
+
+
+def test_states_are_json(logistic_logs: tuple[InteractionLog, InteractionLog]) -> None:
+    for name in MODELS:
+        model = make_model(name).fit(logistic_logs[0])
+        state = model.update(model.initial_state(), Response(skills=("k0", "k1"), correct=1))
+        assert json.loads(json.dumps(state)) == json.loads(json.dumps(state))

@@ -1,0 +1,110 @@
+"""A student answers: stored, graded, mastery moves, next item suggested; retries are safe."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from learnloop.storage.tables import AttemptRow, ReviewRow
+from tests.web.conftest import School
+
+
+def answer(client, item: str, response, key: str | None = None, course: str = "tiny"):  # type: ignore[no-untyped-def]
+    body = {"course_id": course, "item_id": item, "response": response}
+    if key:
+        body["idempotency_key"] = key
+    return client.post("/api/v1/attempts", json=body)
+
+
+def test_right_and_wrong_answers_move_mastery_and_the_next_item(school: School) -> None:
+    student = school.client("stud_a")
+    first = answer(student, "q1", "0.5")
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["grade"]["verdict"] == "correct" and body["grade"]["score"] == 1.0
+    assert body["mastery"]["halves"] > 0.5
+    assert body["next_item"]["concept_id"] == "halves"  # not mastered yet: keep practising
+
+    wrong = answer(student, "q1", "2/3").json()
+    assert wrong["grade"]["verdict"] == "incorrect"
+    assert wrong["grade"]["feedback"]
+    assert wrong["mastery"]["halves"] < body["mastery"]["halves"]
+
+    for _ in range(4):
+        last = answer(student, "q1", "1/2").json()
+    assert last["mastery"]["halves"] >= 0.8
+    assert last["next_item"] == {
+        "course_id": "tiny",
+        "item_id": "q2",
+        "concept_id": "quarters",
+        "reason": "its prerequisites are mastered and it is not yet",
+    }
+
+    mastery = student.get(f"/api/v1/students/{school.ids['stud_a']}/mastery/tiny").json()
+    assert [m["concept_id"] for m in mastery] == ["halves", "quarters"]
+    assert mastery[0]["mastered"] and not mastery[1]["mastered"]
+    progress = student.get(f"/api/v1/students/{school.ids['stud_a']}/progress").json()
+    assert progress == [
+        {
+            "course_id": "tiny",
+            "concepts": 2,
+            "concepts_mastered": 1,
+            "items": 3,
+            "items_attempted": 1,
+            "items_correct": 1,
+            "attempts": 6,
+        }
+    ]
+
+
+def test_the_same_idempotency_key_stores_one_attempt(school: School) -> None:
+    student = school.client("stud_a")
+    a = answer(student, "q2", "a", key="k-1")
+    b = answer(student, "q2", "a", key="k-1")
+    assert a.status_code == 201 and b.status_code == 200
+    assert a.json()["attempt_id"] == b.json()["attempt_id"]
+    assert b.json()["replayed"] is True
+    header = student.post(
+        "/api/v1/attempts",
+        json={"course_id": "tiny", "item_id": "q2", "response": "a"},
+        headers={"Idempotency-Key": "k-1"},
+    )
+    assert header.json()["attempt_id"] == a.json()["attempt_id"]
+    with school.backend.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AttemptRow)) == 1
+
+
+def test_free_text_goes_to_the_review_queue(school: School) -> None:
+    student = school.client("stud_a")
+    r = answer(student, "q3", "Because you double both parts.").json()
+    assert r["grade"]["provisional"] is True
+    assert "teacher" in r["grade"]["feedback"]
+    with school.backend.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(ReviewRow)) == 1
+
+
+def test_a_teacher_sees_the_class_overview(school: School) -> None:
+    answer(school.client("stud_a"), "q1", "1/2")
+    overview = (
+        school.client("teach_a")
+        .get(f"/api/v1/classes/{school.ids['Class A']}/overview/tiny")
+        .json()
+    )
+    assert overview["concepts"] == ["halves", "quarters"]
+    rows = {r["username"]: r for r in overview["students"]}
+    assert set(rows) == {"stud_a", "stud_a2"}
+    assert rows["stud_a"]["attempts"] == 1 and rows["stud_a2"]["attempts"] == 0
+    assert rows["stud_a"]["mastery"]["halves"] > rows["stud_a2"]["mastery"]["halves"]
+
+
+def test_bad_answers_get_clear_errors(school: School) -> None:
+    student = school.client("stud_a")
+    missing = answer(student, "nope", "1")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "no item 'nope' in course 'tiny'"
+    wrong_type = student.post(
+        "/api/v1/attempts", json={"course_id": "tiny", "item_id": "q1", "response": 5}
+    )
+    assert wrong_type.status_code == 422
+    assert "body.response" in wrong_type.json()["error"]["details"]
+    not_mine = answer(student, "q1", "1/2", course="other")
+    assert not_mine.status_code == 404
