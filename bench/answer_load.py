@@ -249,10 +249,19 @@ class Server:
     """``learnloop serve`` in its own process group, so a kill takes every worker with it."""
 
     def __init__(
-        self, *, url: str, data_dir: Path, port: int, workers: int = 1, log_level: str = "warning"
+        self,
+        *,
+        url: str,
+        data_dir: Path,
+        port: int,
+        workers: int = 1,
+        log_level: str = "warning",
+        settings: dict[str, str] | None = None,
     ) -> None:
         self.url, self.data_dir, self.port, self.workers = url, data_dir, port, workers
         self.log_level = log_level
+        self.settings = settings or {}
+        """More ``LEARNLOOP_*`` settings for the server, e.g. ``{"THREADS": "8"}``."""
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = data_dir / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -264,6 +273,7 @@ class Server:
             "LEARNLOOP_DATABASE_URL": self.url,
             "LEARNLOOP_LOG_LEVEL": self.log_level,
         }
+        env |= {f"LEARNLOOP_{k.upper()}": v for k, v in self.settings.items()}
         cmd = [sys.executable, "-m", "learnloop", "serve", "--port", str(self.port)]
         cmd += ["--workers", str(self.workers)]
         with self.log_path.open("ab") as log:
@@ -433,7 +443,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def machine_info() -> dict[str, Any]:
+def machine_info(load_average: float) -> dict[str, Any]:
     cpu = platform.processor() or ""
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -456,6 +466,8 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "learnloop": __version__,
         "commit": commit + ("+changes" if dirty else ""),
+        "load_average_before": round(load_average, 2),
+        "nice": os.nice(0),
     }
 
 
@@ -496,7 +508,11 @@ def summary_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
             "verdicts as expected",
             "yes" if r["wrong_verdicts"] == 0 else f"no ({r['wrong_verdicts']})",
         ),
-        ("CPU server / client", f"{r['server_cpu_s']:.1f} s / {r['client_cpu_s']:.1f} s"),
+        (
+            "CPU per answer",
+            f"server {r['server_cpu_ms_per_answer']:.2f} ms, "
+            f"client {r['client_cpu_ms_per_answer']:.2f} ms",
+        ),
         (
             "every ack stored once",
             "yes"
@@ -520,6 +536,8 @@ def write_results(result: dict[str, Any], name: str) -> Path:
         "",
         f"{result['date']} on {m['cpu']} ({m['cores']} cores), {m['platform']}, "
         f"Python {m['python']}, learnloop {m['learnloop']} ({m['commit']}).",
+        f"Load average (1 min) when it started: {m['load_average_before']}; nice "
+        f"{m['nice']} (other processes share the cores; the client runs on the same machine).",
         "",
         f"Command: `{result['command']}`",
         "",
@@ -540,11 +558,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
     parser.add_argument("--students", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=32, help="answers in flight")
+    parser.add_argument("--concurrency", type=int, default=8, help="answers in flight")
     parser.add_argument("--workers", type=int, default=2, help="learnloop serve --workers")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL URL (default: SQLite)")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
-    parser.add_argument("--log-level", default="warning", help="the server's log level")
+    parser.add_argument(
+        "--threads", type=int, help="LEARNLOOP_THREADS of the server [default: its default]"
+    )
+    parser.add_argument(
+        "--log-level", default="info", help="the server's log level (info: with access log)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
@@ -563,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port or free_port(),
         workers=args.workers,
         log_level=args.log_level,
+        settings={"threads": str(args.threads)} if args.threads else None,
     )
     try:
         t0 = time.perf_counter()
@@ -572,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(bank) // 2} items in {time.perf_counter() - t0:.1f} s ({db_name})"
         )
         server.start()
+        load_before = os.getloadavg()[0]
         load = Load(server.base_url, students, bank, args.concurrency, seed=args.seed)
         cpu0, server_cpu0 = time.process_time(), server.cpu_seconds()
         elapsed = asyncio.run(load.run(args.duration, warmup=args.warmup))
@@ -588,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
             "benchmark": "answer_load",
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": "python bench/answer_load.py " + " ".join(argv or sys.argv[1:]),
-            "machine": machine_info(),
+            "machine": machine_info(load_before),
             "database": database_version(url),
             "config": {
                 "duration_s": args.duration,
@@ -597,6 +622,7 @@ def main(argv: list[str] | None = None) -> int:
                 "concurrency": args.concurrency,
                 "workers": args.workers,
                 "server_log_level": args.log_level,
+                "server_threads": args.threads or Settings().threads,
                 "items": len(bank) // 2,
             },
             "results": {
@@ -610,6 +636,9 @@ def main(argv: list[str] | None = None) -> int:
                 "wrong_verdicts": load.wrong_verdicts,
                 "server_cpu_s": server_cpu,
                 "client_cpu_s": client_cpu,
+                # warm-up included: CPU was counted over the whole run
+                "server_cpu_ms_per_answer": 1000 * server_cpu / max(1, len(load.acked)),
+                "client_cpu_ms_per_answer": 1000 * client_cpu / max(1, len(load.acked)),
                 "elapsed_s": elapsed,
             },
             "check": asdict(check) | {"missing": check.missing[:20]},

@@ -144,7 +144,7 @@ def _read_csv(csv_text: str) -> tuple[list[str], list[tuple[int, dict[str | None
         header = [h.strip() for h in (reader.fieldnames or [])]
         records = [(reader.line_num, record) for record in reader]
     except csv.Error as exc:
-        problem = f"line {reader.line_num}: the CSV cannot be read ({exc})"
+        problem = f"line {reader.line_num + 1}: the CSV cannot be read ({exc})"
         raise InvalidInputError(problem, details={"problems": [problem]}) from None
     return header, records
 

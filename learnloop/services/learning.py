@@ -9,11 +9,14 @@ Per answer: one query to authenticate (``web.deps``); a transaction of two state
 access check, insert); a transaction of two reads (mastery, items already solved) and two or
 three writes (grade, mastery of each concept). Item content and the concept graph come from
 ``content``'s cache. Mastery is written only if no other answer of the same student moved it
-in between (``progress.record_mastery``); otherwise the grading transaction is retried.
+in between (``progress.record_mastery``), and an answer has one first grade (a unique index),
+so a retry racing its original cannot grade it twice; the loser of such a race reads again.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +37,7 @@ from learnloop.services.content import (
 )
 from learnloop.services.context import Backend
 from learnloop.services.progress import (
-    MasteryConflict,
+    LostRace,
     NextItem,
     mastery_for_item,
     next_item_for,
@@ -104,8 +107,8 @@ def _validate_response(response: Any) -> str | list[str]:
     )
 
 
-MASTERY_RETRIES = 5
-"""How often grading re-reads after another answer of the same student moved its mastery."""
+MASTERY_RETRIES = 8
+"""How often grading reads again after other answers of the same student moved its mastery."""
 
 # The hot path writes with Core statements on the session's connection (same transaction):
 # the ORM's unit of work costs several times the insert itself.
@@ -165,6 +168,7 @@ def submit_attempt(
     duration_ms: int | None = None,
 ) -> AttemptResult:
     value = _validate_response(response)
+    idempotency_key = idempotency_key or None  # "" is no key, not a key shared by every retry
     try:
         attempt_id, course, item = _store_attempt(
             backend,
@@ -198,9 +202,9 @@ def submit_attempt(
                 response=value,
                 language=language,
             )
-    except MasteryConflict:
-        # another answer of this student, or a retry of this one, moved mastery first: read
-        # again, and grade unless that retry has graded this answer
+    except LostRace:
+        # another answer of this student moved mastery first, or a retry of this one graded
+        # it: read again, and grade unless that retry has
         return _replay(backend, user=user, attempt_id=attempt_id, replayed=False)
     return AttemptResult(
         attempt_id=attempt_id,
@@ -239,8 +243,16 @@ def _grade_and_record(
     row = GradeRow(**fields)
     if needs_review:
         s.add(row)
-        s.flush()
-        s.add(ReviewRow(grade_id=row.id, reason="free text awaits a teacher"))
+        try:
+            s.flush()
+        except IntegrityError as exc:  # a retry of this answer graded it first
+            raise LostRace from exc
+        reason = (
+            "free text awaits a teacher"
+            if item.item.type is ItemType.FREE_TEXT
+            else f"the rule grader was unsure ({result.grader})"
+        )
+        s.add(ReviewRow(grade_id=row.id, reason=reason))
         s.flush()
         mastery = mastery_for_item(s, user_id=user.id, item_id=item.id)
         return row, mastery, next_item_for(s, user_id=user.id, course=course)
@@ -249,7 +261,10 @@ def _grade_and_record(
     )
     solved = frozenset({item.id}) if result.verdict is Verdict.CORRECT else frozenset()
     nxt = pick_next_item(s, user_id=user.id, course=course, mastered=plan.mastered, solved=solved)
-    s.connection().execute(_INSERT_GRADE, fields)
+    try:
+        s.connection().execute(_INSERT_GRADE, fields)
+    except IntegrityError as exc:  # a retry of this answer graded it first
+        raise LostRace from exc
     record_mastery(s, user_id=user.id, changes=plan.changes)
     new = {ch.concept_id: ch.p_mastery for ch in plan.changes}
     return row, {key: new[cid] for cid, key in item.concepts}, nxt
@@ -257,11 +272,13 @@ def _grade_and_record(
 
 def _replay(backend: Backend, *, user: User, attempt_id: int, replayed: bool) -> AttemptResult:
     """The result of a stored answer; grades it if that has not happened yet."""
-    for _ in range(MASTERY_RETRIES):
+    for n in range(MASTERY_RETRIES):
+        if n:  # let the answer that got in first finish; jitter keeps retries apart
+            time.sleep(random.uniform(0, 0.001 * 2**n))
         try:
             with backend.transaction() as s:
                 return _replay_in(s, user=user, attempt_id=attempt_id, replayed=replayed)
-        except MasteryConflict:
+        except LostRace:
             continue
     raise ConflictError(
         "your answer was saved but could not be graded because other answers of yours "

@@ -123,9 +123,10 @@ class MasteryPlan:
     """The concepts the student has mastered once the changes are stored."""
 
 
-class MasteryConflict(Exception):
-    """Another answer of the same student moved one of these estimates first: read again.
-    Internal to the answer loop, which retries; never reaches a user."""
+class LostRace(Exception):
+    """Another request wrote first: another answer of the same student moved a mastery
+    estimate, or a retry of the same answer graded it. Read again. Internal to the answer
+    loop, which retries; never reaches a user."""
 
 
 def plan_mastery(s: Session, *, user_id: int, concept_ids: list[int], score: float) -> MasteryPlan:
@@ -161,7 +162,7 @@ def plan_mastery(s: Session, *, user_id: int, concept_ids: list[int], score: flo
 
 def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) -> None:
     """Store planned changes, each only if its row is still as it was read (optimistic
-    locking on ``attempts``); raises ``MasteryConflict`` otherwise."""
+    locking on ``attempts``); raises ``LostRace`` otherwise."""
     s.flush()  # pending writes of the caller first, so an error here is about mastery
     conn = s.connection()
     now = utcnow()
@@ -182,7 +183,7 @@ def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) ->
                     },
                 )
             except IntegrityError as exc:
-                raise MasteryConflict from exc
+                raise LostRace from exc
             continue
         done = conn.execute(
             _UPDATE_MASTERY,
@@ -199,7 +200,7 @@ def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) ->
             },
         )
         if done.rowcount != 1:
-            raise MasteryConflict
+            raise LostRace
 
 
 def update_mastery(s: Session, *, user_id: int, item_id: int, score: float) -> dict[int, float]:

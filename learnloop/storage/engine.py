@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,9 @@ def _alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
+    """The newest schema version this code knows (read once: the scripts ship with the code)."""
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     head = script.get_current_head()
     assert head is not None

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -265,6 +266,16 @@ class GradeRow(Base):
     """A grade of an attempt. A teacher's override adds a new grade that supersedes the old."""
 
     __tablename__ = "grades"
+    __table_args__ = (
+        # an answer gets one first grade, however many retries race to grade it
+        Index(
+            "uq_grades_first_grade",
+            "attempt_id",
+            unique=True,
+            sqlite_where=text("supersedes_id IS NULL"),
+            postgresql_where=text("supersedes_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(

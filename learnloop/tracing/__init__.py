@@ -22,14 +22,23 @@ from learnloop.tracing.data import (
     read_log,
     read_sequences,
 )
+from learnloop.tracing.dkt import DKT
+from learnloop.tracing.dkt_rasch import RaschDKT
 from learnloop.tracing.estimator import KnowledgeTracer, StudentState
 from learnloop.tracing.io import read_model_dir
 from learnloop.tracing.live import BKTMastery, FittedMastery, model_dir
 from learnloop.tracing.logistic import PFA, OnlineIRT
 from learnloop.tracing.running import RunningEstimate
 
-MODELS: dict[str, type[KnowledgeTracer]] = {"bkt": BKT, "pfa": PFA, "irt": OnlineIRT}
-"""Every fitted model by the name the CLI and saved configs use."""
+MODELS: dict[str, type[KnowledgeTracer]] = {
+    "bkt": BKT,
+    "pfa": PFA,
+    "irt": OnlineIRT,
+    "dkt": DKT,
+    "dkt-rasch": RaschDKT,
+}
+"""Every fitted model by the name the CLI and saved configs use (``dkt`` and ``dkt-rasch``
+need the ``ml`` extra, torch, to fit or load)."""
 
 
 def make_model(name: str, **params: Any) -> KnowledgeTracer:
@@ -59,6 +68,7 @@ def load_model(path: str | Path) -> KnowledgeTracer:
 
 __all__ = [
     "BKT",
+    "DKT",
     "MASTERED",
     "MODELS",
     "PFA",
@@ -69,6 +79,7 @@ __all__ = [
     "MasteryModel",
     "MasteryState",
     "OnlineIRT",
+    "RaschDKT",
     "Record",
     "Response",
     "RunningEstimate",

@@ -119,6 +119,17 @@ class KnowledgeTracer(ABC):
             raise InvalidInputError("the response log is empty; there is nothing to fit")
 
 
+class EarlyStoppingTracer(KnowledgeTracer):
+    """A model trained in epochs that stops when its AUC on held-out students stops rising.
+
+    ``fit`` takes those students as ``valid`` (the provided ``valid{k}`` file of a fold
+    folder) or, without them, holds out a share of the training students itself.
+    """
+
+    @abstractmethod
+    def fit(self, log: InteractionLog, *, valid: InteractionLog | None = None) -> Self: ...
+
+
 def vocabulary(names: np.ndarray) -> dict[str, int]:
     return {str(name): i for i, name in enumerate(names)}
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from learnloop.errors import InvalidInputError
 from learnloop.tracing.data import FloatArray, InteractionLog, read_log
-from learnloop.tracing.estimator import KnowledgeTracer
+from learnloop.tracing.estimator import EarlyStoppingTracer, KnowledgeTracer
 
 Progress = Callable[[str, int, int], None]
 METRICS = ("auc", "accuracy", "rmse")
@@ -51,6 +51,9 @@ class Fold:
     """1-based, as in the file names of the provided folds."""
     load: Callable[[], tuple[InteractionLog, InteractionLog]]
     """Reads (train, test) when called, so folds not run are never read."""
+    load_valid: Callable[[], InteractionLog] | None = None
+    """Reads the fold's validation students (``valid{k}``), if the folder has them; only
+    models that stop early use them."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,17 @@ def load_folds(
 
             return load
 
-        return [Fold(index=k, load=loader(f)) for k, f in list(files.items())[:n_folds]]
+        def valid_loader(f: dict[str, Path]) -> Callable[[], InteractionLog] | None:
+            if "valid" not in f:
+                return None
+            return lambda: read_log(
+                f["valid"], merge_repeats=merge_repeats, csv_options=csv_options
+            )
+
+        return [
+            Fold(index=k, load=loader(f), load_valid=valid_loader(f))
+            for k, f in list(files.items())[:n_folds]
+        ]
     if not path.is_file():
         raise InvalidInputError(f"no log at {path}: give a log file or a folder of folds")
     return student_folds(
@@ -142,7 +155,11 @@ def cross_validate(
     *,
     progress: Progress | None = None,
 ) -> list[FoldResult]:
-    """Fit a fresh model on each fold's training students and score its test students."""
+    """Fit a fresh model on each fold's training students and score its test students.
+
+    A model that stops early watches the fold's validation students when the folder
+    provides them (the pyKT protocol), and a share of its training students otherwise.
+    """
     results = []
     total = len(folds) * 3
     for n, fold in enumerate(folds):
@@ -150,8 +167,14 @@ def cross_validate(
         tick(f"fold {fold.index}: reading", 3 * n, total)
         train, test = fold.load()
         tick(f"fold {fold.index}: fitting on {len(train):,} responses", 3 * n + 1, total)
-        started = time.perf_counter()
-        model = make_model().fit(train)
+        model = make_model()
+        if isinstance(model, EarlyStoppingTracer) and fold.load_valid is not None:
+            valid = fold.load_valid()
+            started = time.perf_counter()
+            model.fit(train, valid=valid)
+        else:
+            started = time.perf_counter()
+            model.fit(train)
         fitted = time.perf_counter()
         tick(f"fold {fold.index}: predicting {len(test):,} responses", 3 * n + 2, total)
         p = model.predict_proba(test)

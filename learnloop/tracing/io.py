@@ -25,7 +25,7 @@ CARD = "README.md"
 
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("learnloop", "numpy", "scipy", "scikit-learn"):
+    for dist in ("learnloop", "numpy", "scipy", "scikit-learn", "torch"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

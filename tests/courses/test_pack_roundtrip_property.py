@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from learnloop.courses import export_pack, load_pack, read_pack
@@ -23,6 +23,7 @@ from learnloop.domain import (
     NumericAnswer,
     TextAnswer,
 )
+from learnloop.grading import check_item
 
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,10}", fullmatch=True)
 # Any text a teacher might type, including Chinese, YAML-looking words and odd whitespace.
@@ -83,11 +84,17 @@ def answers(draw: st.DrawFn, kind: ItemType, languages: list[str]):
         return TextAnswer(
             # gradable: something must be left once spaces and punctuation are normalised away
             accept=draw(
-                st.lists(text.filter(lambda t: any(ch.isalnum() for ch in t)), min_size=1, max_size=3)
+                st.lists(
+                    text.filter(lambda t: any(ch.isalnum() for ch in t)), min_size=1, max_size=3
+                )
             ),
             case_sensitive=draw(st.booleans()),
         )
     return FreeTextAnswer(min_words=draw(st.integers(0, 50)))
+
+
+def _has_alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 @st.composite
@@ -148,6 +155,8 @@ def packs(draw: st.DrawFn) -> CoursePack:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pack=packs())
 def test_export_then_load_gives_the_same_pack(pack: CoursePack) -> None:
+    # answer specs the graders would refuse are the validator's business, tested elsewhere
+    assume(not any(check_item(item) for item in pack.items))
     with tempfile.TemporaryDirectory() as tmp:
         export_pack(pack, Path(tmp) / "pack")
         loaded, problems = read_pack(Path(tmp) / "pack")

@@ -8,9 +8,13 @@ import numpy as np
 import pytest
 
 from learnloop.tracing import MODELS, InteractionLog, make_model, read_sequences
+from learnloop.tracing.deep import DeepTracer
 from learnloop.tracing.evaluate import metrics, scored
 
 from .conftest import multi_skill_log, numeric, write_sequences
+
+CLASSIC = sorted(name for name, cls in MODELS.items() if not issubclass(cls, DeepTracer))
+"""The deep models (torch) pass the same two tests in test_deep.py, at a size fit for tests."""
 
 
 def _position(log: InteractionLog) -> np.ndarray:
@@ -18,7 +22,7 @@ def _position(log: InteractionLog) -> np.ndarray:
     return np.arange(len(log)) - np.repeat(starts, np.diff(np.r_[starts, len(log)]))
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", CLASSIC)
 def test_flipping_a_label_does_not_change_its_prediction(name: str) -> None:
     log = multi_skill_log(seed=1)
     model = make_model(name).fit(log)
@@ -54,7 +58,7 @@ def test_expanded_multi_skill_rows_do_not_leak(tmp_path: Path) -> None:
     assert len(test) == len(rows) - copy.sum()
     multi = np.diff(test.skill_ptr) > 1
     assert multi.all()
-    for name in MODELS:
+    for name in CLASSIC:
         p = make_model(name).fit(train).predict_proba(test)
         mask = scored(test) & multi
         assert metrics(test.correct[mask], p[mask])["auc"] < 0.58, name

@@ -184,6 +184,16 @@ def test_422_from_a_service_keeps_its_details(school: School, client: Clients) -
     ]
 
 
+def test_422_for_a_csv_the_csv_module_cannot_read(school: School, client: Clients) -> None:
+    response = client("admin").post(
+        f"/api/v1/classes/{school.ids['Class A']}/roster.csv",
+        content="username,display_name\nnew_kid," + "x" * 200_000 + "\n",
+        headers={"content-type": "text/csv"},
+    )
+    error = error_of(response, 422, "invalid_input")
+    assert error["message"].startswith("line 2: the CSV cannot be read (field larger than")
+
+
 def test_429_too_many_failed_logins(client: Clients) -> None:
     anonymous = client(None)
     wrong = {"username": "someone_else", "password": "not-the-password"}

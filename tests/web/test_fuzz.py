@@ -45,8 +45,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _schema_app())
 REAL = {
     "course_id": ["tiny", "other"],
     "item_id": ["q1", "q2", "q3"],
-    "class_id": [1, 2],
-    "user_id": [1, 4, 6],
+    "class_id": [1, 2],  # Class A, Class B
+    "user_id": [1, 4, 6],  # admin, stud_a, stud_b
 }
 """Ids the school has: random text almost never names a course, so most generated cases use
 real ones and reach the code behind the 404s (grading fuzzed answers, mastery, overviews);
@@ -81,6 +81,8 @@ def school(
 ) -> Iterator[School]:
     """One school per database for the whole module, unlike the conftest's per-test one."""
     with school_on(request.param, tmp_path_factory.mktemp("fuzz")) as school:
+        assert [school.ids[n] for n in ("admin", "stud_a", "stud_b")] == REAL["user_id"]
+        assert [school.ids[n] for n in ("Class A", "Class B")] == REAL["class_id"]
         yield school
 
 
@@ -88,7 +90,6 @@ def school(
 def new_token(request: pytest.FixtureRequest, school: School) -> Callable[[], str]:
     """Issues a new API token for each generated case, so that a fuzzed logout or token
     revocation does not log every later case out."""
-
     if request.param != "admin" and school.backend.engine.dialect.name == "postgresql":
         pytest.skip("PostgreSQL is fuzzed as an admin only, to bound the time; SQLite as both")
 

@@ -92,7 +92,9 @@ def import_roster(
     with backend.transaction() as s:
         access.check_class(s, user, class_id, manage=True)
         report = classes.import_roster(
-            s, class_id=class_id, csv_text=csv_text,
+            s,
+            class_id=class_id,
+            csv_text=csv_text,
             may_update=access.visible_student_ids(s, user),
         )
     return RosterReportOut(**vars(report))
