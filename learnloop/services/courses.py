@@ -7,7 +7,7 @@ point at them survive. Rows whose ids left the pack are retired, never deleted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -92,11 +92,11 @@ def _sync_rows(
     *,
     course: CourseRow,
     row_type: type[RowT],
-    existing: Sequence[RowT],
     wanted: Iterable[tuple[str, dict[str, Any]]],
     report: KindReport,
 ) -> dict[str, RowT]:
     """Make the course's rows of one kind match ``wanted`` (key, fields) in order."""
+    existing = session.scalars(select(row_type).where(row_type.course_id == course.id))
     by_key = {row.key: row for row in existing}
     seen: dict[str, RowT] = {}
     for position, (key, fields) in enumerate(wanted):
@@ -146,7 +146,6 @@ def import_pack(
         session,
         course=course,
         row_type=ConceptRow,
-        existing=session.scalars(select(ConceptRow).where(ConceptRow.course_id == course.id)).all(),
         wanted=((c.id, _concept_fields(c)) for c in pack.concepts),
         report=report.concepts,
     )
@@ -163,7 +162,6 @@ def import_pack(
         session,
         course=course,
         row_type=ItemRow,
-        existing=session.scalars(select(ItemRow).where(ItemRow.course_id == course.id)).all(),
         wanted=((i.id, _item_fields(i)) for i in pack.items),
         report=report.items,
     )
@@ -180,9 +178,6 @@ def import_pack(
         session,
         course=course,
         row_type=MaterialRow,
-        existing=session.scalars(
-            select(MaterialRow).where(MaterialRow.course_id == course.id)
-        ).all(),
         wanted=((m.id, _material_fields(m)) for m in pack.materials),
         report=report.materials,
     )
