@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     """Signs session cookies. Set a long random value in production."""
     default_language: Literal["en", "zh"] = "en"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    tracing_model: str = Field(default="bkt", pattern=r"^[A-Za-z0-9_.-]+$")
+    """The fitted student model the answer loop uses: the name given to ``learnloop kt fit``
+    (``--name``, else the model's). Until that model is fitted, a running estimate is used."""
     threads: int = Field(default=4, ge=1, le=256)
     """Threads per server process running request handlers (their database work and grading).
     Python runs one thread at a time, so more threads than this only wait for each other and

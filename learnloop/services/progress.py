@@ -23,9 +23,11 @@ from learnloop.storage.tables import (
     User,
     utcnow,
 )
-from learnloop.tracing import MASTERED, MasteryModel, MasteryState, RunningEstimate
+from learnloop.tracing import MASTERED, FittedMastery, MasteryModel, MasteryState
 
-MODEL: MasteryModel = RunningEstimate()
+MODEL: MasteryModel = FittedMastery()
+"""The live student model: the one ``learnloop kt fit`` saved (``LEARNLOOP_TRACING_MODEL``,
+``bkt`` by default), and the running estimate until there is one."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,9 @@ def plan_mastery(s: Session, *, user_id: int, concept_ids: list[int], score: flo
     changes = []
     for concept_id in concept_ids:
         state, attempts = seen.get(concept_id, (None, None))
-        new = MODEL.update(state or MODEL.initial_state(), score)
+        # the concept goes into the state: models fitted per concept use its own parameters
+        start = {**state, "concept": str(concept_id)} if state else None
+        new = MODEL.update(start or MODEL.initial_state(str(concept_id)), score)
         changes.append(
             MasteryChange(
                 concept_id=concept_id,
@@ -212,13 +216,18 @@ def update_mastery(s: Session, *, user_id: int, item_id: int, score: float) -> d
     return {ch.concept_id: ch.p_mastery for ch in changes}
 
 
+def prior_mastery(concept_id: int) -> float:
+    """The live model's estimate for a concept the student has not practised yet."""
+    return MODEL.p_mastery(MODEL.initial_state(str(concept_id)))
+
+
 def mastered_concept_ids(s: Session, *, user_id: int) -> set[int]:
     return set(s.connection().scalars(_MASTERED_IDS, {"user_id": user_id}))
 
 
 def mastery_for_item(s: Session, *, user_id: int, item_id: int) -> dict[str, float]:
     rows = s.execute(
-        select(ConceptRow.key, MasteryRow.p_mastery)
+        select(ConceptRow.key, MasteryRow.p_mastery, ConceptRow.id)
         .join(ItemConceptRow, ItemConceptRow.concept_id == ConceptRow.id)
         .join(
             MasteryRow,
@@ -227,8 +236,7 @@ def mastery_for_item(s: Session, *, user_id: int, item_id: int) -> dict[str, flo
         )
         .where(ItemConceptRow.item_id == item_id)
     ).all()
-    prior = MODEL.p_mastery(MODEL.initial_state())
-    return {key: (p if p is not None else prior) for key, p in rows}
+    return {key: (p if p is not None else prior_mastery(cid)) for key, p, cid in rows}
 
 
 def course_mastery(s: Session, *, user_id: int, course: CourseRow) -> list[ConceptMastery]:
@@ -243,12 +251,11 @@ def course_mastery(s: Session, *, user_id: int, course: CourseRow) -> list[Conce
         .where(ConceptRow.course_id == course.id, ConceptRow.retired.is_(False))
         .order_by(ConceptRow.position)
     ).all()
-    prior = MODEL.p_mastery(MODEL.initial_state())
     return [
         ConceptMastery(
             concept_id=c.key,
             name=c.name,
-            p_mastery=m.p_mastery if m else prior,
+            p_mastery=m.p_mastery if m else prior_mastery(c.id),
             confidence=m.confidence if m else 0.0,
             attempts=m.attempts if m else 0,
             mastered=bool(m and m.p_mastery >= MASTERED),

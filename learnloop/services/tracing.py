@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from learnloop.errors import InvalidInputError
 from learnloop.services.context import Backend
-from learnloop.storage.tables import AttemptRow, CourseRow, GradeRow, ItemConceptRow, ItemRow
-from learnloop.tracing import InteractionLog, Record, make_model, model_dir
+from learnloop.storage.tables import (
+    AttemptRow,
+    CourseRow,
+    GradeRow,
+    ItemConceptRow,
+    ItemRow,
+    MasteryRow,
+    utcnow,
+)
+from learnloop.tracing import InteractionLog, MasteryModel, Record, make_model, model_dir
+from learnloop.tracing.live import mastery_model
 
 
-def build_log(
-    s: Session, *, course: str | None = None, include_provisional: bool = False
-) -> InteractionLog:
-    """Every graded attempt as a response log, each student's in submission order.
-
-    Students are user ids, items and skills are database ids (the ids the live mastery
-    rows use); the latest grade of an attempt counts, a score of 0.5 or more is correct.
-    Provisional grades (awaiting a teacher) are left out unless ``include_provisional``;
-    items with no concept cannot be traced and are left out.
-    """
+def _graded(
+    s: Session, *, include_provisional: bool = False
+) -> Select[int, int, int, datetime, float]:
+    """(attempt id, user id, item id, submitted at, score) of every graded answer by its
+    latest grade, each student's in submission order."""
     latest = (
         select(GradeRow.attempt_id, func.max(GradeRow.id).label("gid"))
         .group_by(GradeRow.attempt_id)
@@ -44,6 +49,20 @@ def build_log(
     )
     if not include_provisional:
         q = q.where(GradeRow.provisional.is_(False))
+    return q
+
+
+def build_log(
+    s: Session, *, course: str | None = None, include_provisional: bool = False
+) -> InteractionLog:
+    """Every graded attempt as a response log, each student's in submission order.
+
+    Students are user ids, items and skills are database ids (the ids the live mastery
+    rows use); the latest grade of an attempt counts, a score of 0.5 or more is correct.
+    Provisional grades (awaiting a teacher) are left out unless ``include_provisional``;
+    items with no concept cannot be traced and are left out.
+    """
+    q = _graded(s, include_provisional=include_provisional)
     concepts = select(ItemConceptRow.item_id, ItemConceptRow.concept_id).order_by(
         ItemConceptRow.item_id, ItemConceptRow.position
     )
@@ -79,12 +98,61 @@ class FitReport:
     students: int
     skills: int
     seconds: float
+    retraced: int | None = None
+    """Mastery rows rebuilt with the new model; ``None`` when it is not the live model."""
 
     def summary(self) -> str:
-        return (
+        text = (
             f"fitted {self.model} on {self.responses:,} responses of {self.students:,} "
             f"students ({self.skills:,} concepts) in {self.seconds:.1f}s; saved to {self.path}"
         )
+        if self.retraced is None:
+            return text + (
+                f"\nnot the live model: set LEARNLOOP_TRACING_MODEL={self.path.name} to serve it"
+            )
+        return text + f"\nthe live model now; {self.retraced:,} mastery estimates rebuilt with it"
+
+
+def retrace(backend: Backend, model: MasteryModel) -> int:
+    """Rebuild every student's mastery estimates by replaying their graded answers through
+    ``model``, so estimates made by an earlier model do not linger after a re-fit. One
+    transaction per student; returns how many estimates were written.
+
+    Replays what the answer loop does: every non-provisional grade moves the estimate of
+    each concept of its item, in submission order.
+    """
+    with backend.transaction() as s:
+        users = list(s.scalars(select(AttemptRow.user_id).distinct().order_by(AttemptRow.user_id)))
+    written = 0
+    for user_id in users:
+        with backend.transaction() as s:
+            q = (
+                _graded(s)
+                .where(AttemptRow.user_id == user_id)
+                .add_columns(ItemConceptRow.concept_id)
+                .join(ItemConceptRow, ItemConceptRow.item_id == AttemptRow.item_id)
+            )
+            states: dict[int, tuple[dict[str, Any], int]] = {}
+            for *_, score, concept_id in s.execute(q):
+                state, n = states.get(concept_id) or (model.initial_state(str(concept_id)), 0)
+                states[concept_id] = (model.update(state, float(score)), n + 1)
+            s.execute(delete(MasteryRow).where(MasteryRow.user_id == user_id))
+            now = utcnow()
+            for concept_id, (state, n) in states.items():
+                s.add(
+                    MasteryRow(
+                        user_id=user_id,
+                        concept_id=concept_id,
+                        state=state,
+                        p_mastery=model.p_mastery(state),
+                        confidence=model.confidence(state),
+                        attempts=n,
+                        model=model.name,
+                        updated_at=now,
+                    )
+                )
+            written += len(states)
+    return written
 
 
 def fit_from_database(
@@ -108,9 +176,12 @@ def fit_from_database(
             + "; students need to answer some items first"
         )
     estimator.fit(log)
-    path = estimator.save(model_dir(name or model, backend.settings.data_dir))
+    name = name or model
+    path = estimator.save(model_dir(name, backend.settings.data_dir))
     info = estimator.info_
+    live = name == backend.settings.tracing_model
     return FitReport(
+        retraced=retrace(backend, mastery_model(estimator)) if live else None,
         model=model,
         path=path,
         responses=int(info["responses"]),

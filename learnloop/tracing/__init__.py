@@ -26,9 +26,10 @@ from learnloop.tracing.dkt import DKT
 from learnloop.tracing.dkt_rasch import RaschDKT
 from learnloop.tracing.estimator import KnowledgeTracer, StudentState
 from learnloop.tracing.io import read_model_dir
-from learnloop.tracing.live import BKTMastery, FittedMastery, model_dir
+from learnloop.tracing.live import BKTMastery, FittedMastery, TracerMastery, model_dir
 from learnloop.tracing.logistic import PFA, OnlineIRT
 from learnloop.tracing.running import RunningEstimate
+from learnloop.tracing.stack import StackedTracer
 
 MODELS: dict[str, type[KnowledgeTracer]] = {
     "bkt": BKT,
@@ -36,9 +37,10 @@ MODELS: dict[str, type[KnowledgeTracer]] = {
     "irt": OnlineIRT,
     "dkt": DKT,
     "dkt-rasch": RaschDKT,
+    "stack": StackedTracer,
 }
 """Every fitted model by the name the CLI and saved configs use (``dkt`` and ``dkt-rasch``
-need the ``ml`` extra, torch, to fit or load)."""
+need the ``ml`` extra, torch, to fit or load; so does ``stack`` with its default members)."""
 
 
 def make_model(name: str, **params: Any) -> KnowledgeTracer:
@@ -83,7 +85,9 @@ __all__ = [
     "Record",
     "Response",
     "RunningEstimate",
+    "StackedTracer",
     "StudentState",
+    "TracerMastery",
     "load_model",
     "make_model",
     "model_dir",

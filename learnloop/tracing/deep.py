@@ -34,6 +34,7 @@ from learnloop.tracing.estimator import (
     map_codes,
     vocabulary,
 )
+from learnloop.tracing.fastpath import NumpyNet
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -231,6 +232,7 @@ class DeepTracer(EarlyStoppingTracer):
             net.load_state_dict(best_weights)
         net.eval()
         self.net_ = net
+        self.__dict__.pop("_fast_net", None)
         self.info_ = fit_info(
             log,
             time.perf_counter() - started,
@@ -310,43 +312,41 @@ class DeepTracer(EarlyStoppingTracer):
         zeros = [[0.0] * self.hidden_size for _ in range(self.layers)]
         return {"h": zeros, "c": [list(z) for z in zeros], **self._initial_counts()}
 
-    def _one(
-        self, torch: ModuleType, skills: Iterable[str], item: str | None
-    ) -> tuple[tuple[str, ...], Tensor, Tensor]:
+    def _codes(
+        self, skills: Iterable[str], item: str | None
+    ) -> tuple[tuple[str, ...], list[int], int]:
         names = tuple(dict.fromkeys(skills))
         if not names:
             raise InvalidInputError("a response needs at least one skill")
         codes = [self.skill_index_.get(s, -1) + 1 for s in names]
         code = self.item_index_.get(item, -1) + 1 if self.uses_items and item is not None else 0
-        return names, torch.tensor([[codes]]), torch.tensor([[code]])
+        return names, codes, code
+
+    def _fast(self) -> NumpyNet:
+        """The network's online step in numpy (built once per fitted or loaded model)."""
+        fast = self.__dict__.get("_fast_net")
+        if fast is None:
+            weights = {k: v.detach().numpy() for k, v in self.net_.state_dict().items()}
+            fast = self.__dict__["_fast_net"] = NumpyNet(type(self.net_).__name__, weights)
+        return fast
 
     def predict_next(
         self, state: StudentState, *, skills: Iterable[str], item: str | None = None
     ) -> float:
         self._check_fitted()
-        torch = require_torch()
-        names, sk, it = self._one(torch, skills, item)
-        feats = torch.tensor(
-            [[self._next_features(state, names, int(it[0, 0]))]], dtype=torch.float32
-        )
-        h = torch.tensor(state["h"][-1], dtype=torch.float32).view(1, 1, -1)
-        with torch.no_grad():
-            return float(torch.sigmoid(self.net_.head(h, sk, it, feats)))
+        names, codes, code = self._codes(skills, item)
+        feats = self._next_features(state, names, code)
+        logit = self._fast().head(np.asarray(state["h"][-1]), codes, feats)
+        return float(1.0 / (1.0 + math.exp(-logit)))
 
     def update(self, state: StudentState, response: Response) -> StudentState:
         self._check_fitted()
-        torch = require_torch()
-        names, sk, it = self._one(torch, response.skills, response.item)
-        feats = torch.tensor(
-            [[self._next_features(state, names, int(it[0, 0]))]], dtype=torch.float32
-        )
+        names, codes, code = self._codes(response.skills, response.item)
+        feats = self._next_features(state, names, code)
         score = min(1.0, max(0.0, float(response.correct)))
-        h = torch.tensor(state["h"], dtype=torch.float32).unsqueeze(1)
-        c = torch.tensor(state["c"], dtype=torch.float32).unsqueeze(1)
-        with torch.no_grad():
-            x = self.net_.embed(sk, it, torch.tensor([[score]]), feats)
-            _, (h, c) = self.net_.lstm(x, (h, c))
-        return self._count({**state, "h": h[:, 0].tolist(), "c": c[:, 0].tolist()}, response)
+        fast = self._fast()
+        h, c = fast.lstm(fast.embed(codes, score, feats), state["h"], state["c"])
+        return self._count({**state, "h": h, "c": c}, response)
 
     # --- persistence --------------------------------------------------------------------
 
@@ -369,6 +369,7 @@ class DeepTracer(EarlyStoppingTracer):
         )
         net.eval()
         self.net_ = net
+        self.__dict__.pop("_fast_net", None)
 
     # --- progress -----------------------------------------------------------------------
 

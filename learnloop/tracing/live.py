@@ -1,21 +1,31 @@
 """Fitted models behind the live system's ``MasteryModel`` interface.
 
-``BKTMastery`` serves a fitted BKT per concept: its state is P(mastered) of one concept, moved
-by the concept's own parameters when the state names its concept and by the median ones
-otherwise. ``FittedMastery`` is the switch for ``services/progress.py``: it uses the model that
-``learnloop kt fit`` saved in the data directory, re-reads it when it is re-fitted, and falls
-back to the running estimate until a model exists.
+The live system keeps one state per student and concept (a row it can lock and update on
+every answer). ``BKTMastery`` serves a fitted BKT: its state is P(mastered) of the concept,
+moved by the concept's own parameters. ``TracerMastery`` serves any other fitted model
+(PFA, IRT, the deep ones): its state is the model's own student state fed with the student's
+answers on that concept, and mastery is the model's probability of a right answer to a
+typical item of the concept next. ``FittedMastery`` is what ``services/progress.py`` uses: the
+model that ``learnloop kt fit`` saved in the data directory, re-read when it is re-fitted,
+and the running estimate until one exists.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 from learnloop.settings import get_settings
 from learnloop.tracing.base import MasteryModel, MasteryState
 from learnloop.tracing.bkt import BKT, step
-from learnloop.tracing.io import CONFIG
+from learnloop.tracing.data import Response
+from learnloop.tracing.estimator import KnowledgeTracer
+from learnloop.tracing.io import CONFIG, read_model_dir
 from learnloop.tracing.running import RunningEstimate
+
+EVIDENCE_SCALE = 3.0
+"""Confidence is n / (n + this) after n answers on the concept: 0.25 after one, 0.77 after ten."""
 
 
 def model_dir(name: str, data_dir: Path | None = None) -> Path:
@@ -23,17 +33,17 @@ def model_dir(name: str, data_dir: Path | None = None) -> Path:
     return (data_dir or get_settings().data_dir) / "models" / "tracing" / name
 
 
+def _confidence(state: MasteryState) -> float:
+    n = int(state.get("n", 0))
+    return n / (n + EVIDENCE_SCALE)
+
+
 class BKTMastery(MasteryModel):
     name = "bkt"
 
-    def __init__(self, model: BKT, *, evidence_scale: float = 3.0) -> None:
+    def __init__(self, model: BKT) -> None:
         model._check_fitted()
         self.model = model
-        self.evidence_scale = evidence_scale
-
-    @classmethod
-    def load(cls, path: str | Path) -> BKTMastery:
-        return cls(BKT.load(path))
 
     def initial_state(self, concept: str | None = None) -> MasteryState:
         state: MasteryState = {"p": self.model.params_of(concept)["prior"], "n": 0}
@@ -42,8 +52,7 @@ class BKTMastery(MasteryModel):
         return state
 
     def update(self, state: MasteryState, score: float) -> MasteryState:
-        concept = state.get("concept")
-        prm = self.model.params_of(concept)
+        prm = self.model.params_of(state.get("concept"))
         p = float(state.get("p", prm["prior"]))
         return {**state, "p": step(prm, p, score), "n": int(state.get("n", 0)) + 1}
 
@@ -53,17 +62,72 @@ class BKTMastery(MasteryModel):
         return self.model.params_of(state.get("concept"))["prior"]
 
     def confidence(self, state: MasteryState) -> float:
-        n = int(state.get("n", 0))
-        return n / (n + self.evidence_scale)
+        return _confidence(state)
+
+
+class TracerMastery(MasteryModel):
+    """Any fitted ``KnowledgeTracer`` per concept: the model's state after the student's
+    answers on the concept, and P(right) on the concept's next item as mastery."""
+
+    def __init__(self, model: KnowledgeTracer) -> None:
+        model._check_fitted()
+        self.model = model
+        self.name = model.name
+
+    def initial_state(self, concept: str | None = None) -> MasteryState:
+        state: MasteryState = {"n": 0, "model": self.model.initial_state()}
+        if concept is not None:
+            state["concept"] = concept
+        return state
+
+    def _skills(self, state: MasteryState) -> tuple[str, ...]:
+        return (str(state.get("concept", "")),)
+
+    def _inner(self, state: MasteryState) -> dict[str, Any]:
+        inner = state.get("model")
+        # a state written by another model (before a re-fit) starts afresh
+        return inner if isinstance(inner, dict) else self.model.initial_state()
+
+    def update(self, state: MasteryState, score: float) -> MasteryState:
+        inner = self.model.update(
+            self._inner(state), Response(skills=self._skills(state), correct=float(score))
+        )
+        return {**state, "model": inner, "n": int(state.get("n", 0)) + 1}
+
+    def p_mastery(self, state: MasteryState) -> float:
+        return self.model.predict_next(self._inner(state), skills=self._skills(state))
+
+    def confidence(self, state: MasteryState) -> float:
+        return _confidence(state)
+
+
+def mastery_model(model: KnowledgeTracer) -> MasteryModel:
+    """The live adapter for a fitted model."""
+    return BKTMastery(model) if isinstance(model, BKT) else TracerMastery(model)
+
+
+def load_mastery(path: str | Path) -> MasteryModel:
+    from learnloop.tracing import load_model
+
+    return mastery_model(load_model(path))
 
 
 class FittedMastery(MasteryModel):
-    """The BKT saved as ``<data_dir>/models/tracing/<model>/``, else ``fallback``."""
+    """The model saved as ``<data_dir>/models/tracing/<model>/``, else ``fallback``.
 
-    def __init__(self, model: str = "bkt", *, fallback: MasteryModel | None = None) -> None:
-        self.model = model
+    Re-reads the directory when its ``config.json`` changes (a new ``kt fit``), so a running
+    server picks up a re-fitted model at its next answer.
+    """
+
+    def __init__(self, model: str | None = None, *, fallback: MasteryModel | None = None) -> None:
+        self._model = model
         self.fallback = fallback or RunningEstimate()
         self._loaded: tuple[Path, float, MasteryModel] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        return self._model or get_settings().tracing_model
 
     def current(self) -> MasteryModel:
         path = model_dir(self.model)
@@ -71,9 +135,14 @@ class FittedMastery(MasteryModel):
             mtime = (path / CONFIG).stat().st_mtime
         except OSError:
             return self.fallback
-        if self._loaded is None or self._loaded[:2] != (path, mtime):
-            self._loaded = (path, mtime, BKTMastery.load(path))
-        return self._loaded[2]
+        loaded = self._loaded
+        if loaded is None or loaded[:2] != (path, mtime):
+            with self._lock:
+                loaded = self._loaded
+                if loaded is None or loaded[:2] != (path, mtime):
+                    read_model_dir(path)  # a clear error for a broken directory
+                    loaded = self._loaded = (path, mtime, load_mastery(path))
+        return loaded[2]
 
     @property
     def name(self) -> str:  # type: ignore[override]

@@ -11,8 +11,13 @@ import pytest
 from learnloop.errors import InvalidInputError, NotFittedError
 from learnloop.tracing import BKT, MODELS, InteractionLog, Response, load_model, make_model
 from learnloop.tracing.deep import DeepTracer
+from learnloop.tracing.stack import StackedTracer
 
-CLASSIC = sorted(name for name, cls in MODELS.items() if not issubclass(cls, DeepTracer))
+CLASSIC = sorted(
+    name
+    for name, cls in MODELS.items()
+    if not issubclass(cls, DeepTracer) and cls is not StackedTracer
+)
 """Models of the core install; the deep ones (torch) are tested in test_deep.py."""
 
 

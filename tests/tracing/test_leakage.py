@@ -10,10 +10,15 @@ import pytest
 from learnloop.tracing import MODELS, InteractionLog, make_model, read_sequences
 from learnloop.tracing.deep import DeepTracer
 from learnloop.tracing.evaluate import metrics, scored
+from learnloop.tracing.stack import StackedTracer
 
 from .conftest import multi_skill_log, numeric, write_sequences
 
-CLASSIC = sorted(name for name, cls in MODELS.items() if not issubclass(cls, DeepTracer))
+CLASSIC = sorted(
+    name
+    for name, cls in MODELS.items()
+    if not issubclass(cls, DeepTracer) and cls is not StackedTracer
+)
 """The deep models (torch) pass the same two tests in test_deep.py, at a size fit for tests."""
 
 

@@ -1,4 +1,4 @@
-"""The fitted BKT behind the live system: from the platform's log to mastery per concept."""
+"""Fitted models behind the live system: from the platform's log to mastery per concept."""
 
 from __future__ import annotations
 
@@ -13,8 +13,16 @@ from learnloop.cli import cli
 from learnloop.errors import InvalidInputError
 from learnloop.services import Backend, courses
 from learnloop.services.tracing import build_log, fit_from_database
-from learnloop.storage.tables import AttemptRow, ConceptRow, GradeRow, ItemRow, User
-from learnloop.tracing import BKT, BKTMastery, FittedMastery, RunningEstimate, model_dir
+from learnloop.storage.tables import AttemptRow, ConceptRow, GradeRow, ItemRow, MasteryRow, User
+from learnloop.tracing import (
+    BKT,
+    BKTMastery,
+    FittedMastery,
+    RunningEstimate,
+    TracerMastery,
+    make_model,
+    model_dir,
+)
 from learnloop.tracing.simulate import simulate_bkt
 
 
@@ -76,7 +84,79 @@ def test_kt_fit_command(backend: Backend, tiny_pack: Path) -> None:
     result = CliRunner().invoke(cli, ["kt", "fit", "--model", "pfa", "--name", "mine"])
     assert result.exit_code == 0, result.output
     assert "fitted pfa on 49 responses of 10 students" in result.output
+    assert "not the live model: set LEARNLOOP_TRACING_MODEL=mine" in result.output
     assert (model_dir("mine", backend.settings.data_dir) / "config.json").is_file()
+
+
+def test_refitting_the_live_model_rebuilds_every_estimate(
+    backend: Backend, tiny_pack: Path
+) -> None:
+    """Estimates made by the running estimate are replaced by the fitted model's, replayed
+    from each student's graded answers; provisional grades do not count."""
+    concepts = _answers(backend, tiny_pack)
+    report = fit_from_database(backend, model="bkt")
+    assert report.retraced == 20  # 10 students x 2 concepts
+    assert "20 mastery estimates rebuilt" in report.summary()
+    model = BKT.load(report.path)
+    live = BKTMastery(model)
+    with backend.transaction() as s:
+        rows = {(r.user_id, r.concept_id): r for r in s.scalars(select(MasteryRow))}
+        first = s.scalar(select(User.id).where(User.username == "student0"))
+    assert {r.model for r in rows.values()} == {"bkt"}
+    halves = concepts["halves"]
+    # student0's answers on halves: q1 wrong, q3 provisional (skipped), q1 wrong
+    state = live.initial_state(str(halves))
+    for score in (0.0, 0.0):
+        state = live.update(state, score)
+    row = rows[(first, halves)]
+    assert row.attempts == 2
+    assert row.p_mastery == pytest.approx(live.p_mastery(state))
+    assert row.confidence == pytest.approx(2 / 5)
+
+
+def test_any_fitted_model_serves_mastery_per_concept(backend: Backend, tiny_pack: Path) -> None:
+    _answers(backend, tiny_pack)
+    fit_from_database(backend, model="pfa", name="bkt")  # served under the live name
+    live = FittedMastery()
+    assert isinstance(live.current(), TracerMastery) and live.name == "pfa"
+
+
+@pytest.mark.parametrize("name", ["pfa", "irt"])
+def test_tracer_mastery_follows_the_answers(name: str) -> None:
+    log, _ = simulate_bkt(n_students=200, n_skills=2, length=12, random_state=5)
+    live = TracerMastery(make_model(name).fit(log))
+    start = live.initial_state("k1")
+    up, down = live.update(start, 1.0), live.update(start, 0.0)
+    assert live.p_mastery(down) < live.p_mastery(start) < live.p_mastery(up)
+    assert live.confidence(start) == 0.0 and live.confidence(up) == pytest.approx(0.25)
+    # a state left by another model (the running estimate) starts afresh instead of failing
+    assert live.p_mastery(live.update({"p": 0.9, "n": 4}, 1.0)) == pytest.approx(
+        live.p_mastery(live.update(live.initial_state(), 1.0))
+    )
+
+
+def test_a_broken_model_directory_is_reported(backend: Backend) -> None:
+    path = model_dir("bkt", backend.settings.data_dir)
+    path.mkdir(parents=True)
+    (path / "config.json").write_text("{not json")
+    with pytest.raises(InvalidInputError, match="not a saved tracing model"):
+        FittedMastery().current()
+
+
+def test_the_tracing_model_setting_picks_the_served_model(
+    backend: Backend, tiny_pack: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _answers(backend, tiny_pack)
+    monkeypatch.setenv("LEARNLOOP_TRACING_MODEL", "pfa-live")
+    from learnloop.settings import get_settings
+
+    get_settings.cache_clear()
+    fit_from_database(backend, model="bkt")
+    assert isinstance(FittedMastery().current(), RunningEstimate)
+    fit_from_database(
+        Backend.open(get_settings(), check_schema=False), model="pfa", name="pfa-live"
+    )
+    assert FittedMastery().name == "pfa"
 
 
 def test_fit_without_answers_says_so(backend: Backend) -> None:

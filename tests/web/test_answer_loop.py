@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
-from learnloop.storage.tables import AttemptRow, ReviewRow
+from learnloop.storage.tables import AttemptRow, ConceptRow, MasteryRow, ReviewRow
 from tests.web.conftest import School
 
 
@@ -108,3 +109,34 @@ def test_bad_answers_get_clear_errors(school: School) -> None:
     assert "body.response" in wrong_type.json()["error"]["details"]
     not_mine = answer(student, "q1", "1/2", course="other")
     assert not_mine.status_code == 404
+
+
+def test_the_answer_loop_uses_the_fitted_student_model(school: School) -> None:
+    """After `kt fit`, answers move mastery by the fitted BKT, and the API serves its
+    estimate with a confidence."""
+    from learnloop.services.tracing import fit_from_database
+    from learnloop.tracing import BKT, BKTMastery
+
+    student = school.client("stud_a")
+    for response in ["1/2", "2/3", "1/2", "0.5"]:
+        assert answer(student, "q1", response).status_code == 201
+    report = fit_from_database(school.backend, model="bkt")
+    assert report.retraced == 1
+    live = BKTMastery(BKT.load(report.path))
+    with school.backend.transaction() as s:
+        halves = s.scalar(select(ConceptRow.id).where(ConceptRow.key == "halves"))
+    state = live.initial_state(str(halves))
+    for score in (1.0, 0.0, 1.0, 1.0, 0.0):
+        state = live.update(state, score)
+
+    body = answer(student, "q1", "3/4").json()
+    assert body["grade"]["verdict"] == "incorrect"
+    assert body["mastery"]["halves"] == pytest.approx(live.p_mastery(state))
+    mastery = student.get(f"/api/v1/students/{school.ids['stud_a']}/mastery/tiny").json()
+    assert mastery[0]["concept_id"] == "halves"
+    assert mastery[0]["p_mastery"] == pytest.approx(live.p_mastery(state))
+    assert mastery[0]["attempts"] == 5 and mastery[0]["confidence"] == pytest.approx(5 / 8)
+    # an untouched concept shows the fitted model's prior for it
+    assert mastery[1]["attempts"] == 0 and 0 < mastery[1]["p_mastery"] < 1
+    with school.backend.transaction() as s:
+        assert set(s.scalars(select(MasteryRow.model))) == {"bkt"}
