@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -172,20 +173,31 @@ def run_peer(
     fold: int,
     akt_budget: float,
     work: Path,
+    result_file: Path | None = None,
 ) -> Row:
-    result_path = work / f"{name}-{fold}.json"
-    if name == "pybkt":
+    """Run a peer in its venv and score its predictions here; with ``result_file``, score
+    the predictions of an earlier run of the same runner instead (``--peer-result``)."""
+    result_path = result_file or work / f"{name}-{fold}.json"
+    if result_file is not None:
+        cmd: list[str] = []
+    elif name == "pybkt":
         cmd = [str(PEERS / "run_pybkt.py"), "--train", str(files["train"])]
     else:
         cmd = [str(PEERS / "run_pykt.py"), "--model", name.removeprefix("pykt-")]
         cmd += ["--train", str(files["train"]), "--valid", str(files["valid"])]
         if name == "pykt-akt" and akt_budget:
             cmd += ["--budget-minutes", str(akt_budget)]
-    cmd += ["--test", str(files["test"]), "--out", str(result_path)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "WANDB_MODE": "disabled"}
-    done = subprocess.run([str(python), *cmd], env=env, stdout=sys.stderr, check=False)
-    if done.returncode:
-        raise SystemExit(f"{name} failed (exit {done.returncode}): {' '.join(cmd)}")
+    if cmd:
+        cmd += ["--test", str(files["test"]), "--out", str(result_path)]
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "WANDB_MODE": "disabled",
+        }
+        done = subprocess.run([str(python), *cmd], env=env, stdout=sys.stderr, check=False)
+        if done.returncode:
+            raise SystemExit(f"{name} failed (exit {done.returncode}): {' '.join(cmd)}")
     result = json.loads(result_path.read_text())
     p_rows = np.asarray(result["predictions"], dtype=np.float64)
     if len(p_rows) != len(expanded) or np.any(np.asarray(result["labels"]) != expanded.correct):
@@ -202,8 +214,11 @@ def run_peer(
     note = ""
     if "stopped_by" in info:
         note = f"{info['stopped_by']}; best epoch {info['best_epoch']} of {info['epochs']}"
+    if result_file is not None:
+        note += f"; run separately by bench/peers/run_pykt.py, scored here ({result_file.name})"
     if under:
-        label = f"pyKT AKT (budget {akt_budget:g} min, under-trained)"
+        budget = info.get("budget_minutes") or akt_budget
+        label = f"pyKT AKT (budget {budget:g} min, under-trained)"
     if name == "pybkt":
         note = f"{info['num_fits']} EM restarts per skill, {info['skills']} skills"
     return Row(
@@ -218,6 +233,25 @@ def run_peer(
         info=info,
         **m,
     )
+
+
+def reused_rows(report_path: Path, dataset: str, models: list[str], folds: list[int]) -> list[Row]:
+    """Rows of an earlier run of this script (same folds, same scoring), labelled with its
+    date: a peer that takes most of an hour need not run again to sit in the table."""
+    earlier = json.loads(report_path.read_text())
+    rows = []
+    for d in earlier["datasets"].get(dataset, {}).get("folds_detail", []):
+        if d["model"] in models and d["fold"] in folds:
+            row = Row(**d)
+            row.note = "; ".join(
+                filter(None, [row.note, f"from this script's run of {earlier['date'][:10]}"])
+            )
+            row.info = {**row.info, "reused_from": str(report_path)}
+            rows.append(row)
+    missing = {(m, k) for m in models for k in folds} - {(r.model, r.fold) for r in rows}
+    if missing:
+        raise SystemExit(f"{report_path} has no rows for {sorted(missing)} on {dataset}")
+    return rows
 
 
 def summarize(rows: list[Row]) -> list[dict[str, Any]]:
@@ -355,6 +389,91 @@ def our_versions() -> dict[str, str]:
     return out
 
 
+@dataclass
+class Fold:
+    dataset: str
+    folder: Path
+    folds: list[tuple[int, dict[str, Path]]]
+    k: int
+    files: dict[str, Path]
+    train: InteractionLog
+    test: InteractionLog
+    expanded: InteractionLog
+
+
+def run_fold(
+    fold: Fold,
+    *,
+    models: list[str],
+    all_models: list[str],
+    skipped: list[str],
+    given: dict[tuple[str, str, int], Path],
+    args: argparse.Namespace,
+    python: Path,
+    work: Path,
+    report: dict[str, Any],
+    earlier: list[Row],
+    started: float,
+) -> list[Row]:
+    """Every model on one fold: ours here, one after another; the peers as subprocesses,
+    beside ours with ``--jobs`` > 1. The report is saved after every model."""
+    fold_rows: dict[str, Row] = {}
+
+    def peer(name: str) -> Row:
+        return run_peer(
+            name,
+            fold.files,
+            python=python,
+            expanded=fold.expanded,
+            merged=fold.test,
+            fold=fold.k,
+            akt_budget=args.akt_budget_minutes,
+            work=work,
+            result_file=given.get((fold.dataset, name, fold.k)),
+        )
+
+    def done(row: Row) -> None:
+        err.print(
+            f"  {row.label}: AUC {row.auc:.4f}, accuracy {row.accuracy:.4f}, "
+            f"fit {row.fit_seconds:.1f} s, predict {row.predict_seconds:.1f} s"
+        )
+        fold_rows[row.model] = row
+        for dist, v in row.info.get("versions", {}).items():
+            report["versions"].setdefault(f"{dist} (peers)", v)
+        ordered = [fold_rows[m] for m in models if m in fold_rows]
+        record(
+            report,
+            fold.dataset,
+            fold.folder,
+            fold.folds,
+            [*earlier, *ordered],
+            all_models,
+            skipped,
+        )
+        save(report, Path(args.results), started)
+
+    where = f"{fold.dataset} fold {fold.k}"
+    peers = [m for m in models if m in PEER_MODELS]
+    ours = [m for m in models if m in MODELS]
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs - 1)) as pool:
+        futures = {}
+        if args.jobs > 1:
+            for name in peers:
+                err.print(f"[bold]{name}[/bold] on {where} (in the background)")
+                futures[pool.submit(peer, name)] = name
+        for name in ours:
+            err.print(f"[bold]{name}[/bold] on {where} ...")
+            done(run_ours(name, fold.train, fold.test, fold.k, fold.files.get("valid")))
+        if args.jobs <= 1:
+            for name in peers:
+                wait_for_quiet()
+                err.print(f"[bold]{name}[/bold] on {where} ...")
+                done(peer(name))
+        for future in as_completed(futures):
+            done(future.result())
+    return [fold_rows[m] for m in models if m in fold_rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description="Compare learnloop's knowledge tracing with pyBKT and pyKT on the same folds."
@@ -371,7 +490,51 @@ def main() -> None:
     parser.add_argument("--max-students", type=int, default=0, help="first N of each file")
     parser.add_argument("--peers-python", default=str(ROOT / ".venv-peers" / "bin" / "python"))
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"))
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="peers run in up to N-1 processes beside ours (default 1: one at a time)",
+    )
+    parser.add_argument(
+        "--peer-result",
+        action="append",
+        default=[],
+        metavar="DATASET:MODEL:FOLD=FILE",
+        help="score this earlier output of bench/peers/run_*.py instead of running the peer",
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="REPORT.json",
+        help="take the rows of --reuse-models from an earlier kt_compare report",
+    )
+    parser.add_argument(
+        "--reuse-models",
+        default="",
+        metavar="[DATASET:]MODEL,...",
+        help="models whose rows come from --reuse (all data sets unless DATASET: is given)",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="DATASET:MODEL",
+        help="do not run this peer on this data set (the table says so)",
+    )
     args = parser.parse_args()
+    given: dict[tuple[str, str, int], Path] = {}
+    for spec in args.peer_result:
+        key, sep, file = spec.partition("=")
+        parts = key.split(":")
+        if not sep or len(parts) != 3 or not parts[2].isdigit() or not Path(file).is_file():
+            parser.error(f"--peer-result {spec!r}: expected DATASET:MODEL:FOLD=FILE (a file)")
+        given[(parts[0], parts[1], int(parts[2]))] = Path(file)
+    reuse = [m.strip() for m in args.reuse_models.split(",") if m.strip()]
+    if reuse and not args.reuse:
+        parser.error("--reuse-models needs --reuse REPORT.json")
+    skip = {tuple(spec.split(":", 1)) for spec in args.skip}
+    if any(len(pair) != 2 for pair in skip):
+        parser.error("--skip takes DATASET:MODEL")
 
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -401,6 +564,13 @@ def main() -> None:
             folder = Path(args.data_root) / DATASETS[dataset]
             folds = list(fold_files(folder).items())[: args.folds]
             rows: list[Row] = []
+            reused = [
+                m.split(":")[-1] for m in reuse if ":" not in m or m.startswith(dataset + ":")
+            ]
+            if reused:
+                rows += reused_rows(Path(args.reuse), dataset, reused, [k for k, _ in folds])
+            skipped = [m for d, m in skip if d == dataset]
+            fold_models = [m for m in models if m not in reused and m not in skipped]
             for k, files in folds:
                 if args.max_students:
                     part = work / f"{dataset}-{k}"
@@ -410,31 +580,19 @@ def main() -> None:
                 train, test = read_log(files["train"]), read_log(files["test"])
                 expanded = read_log(files["test"], merge_repeats=False)
                 err.print(f"train: {train.summary()}\ntest: {test.summary()}")
-                for name in models:
-                    wait_for_quiet()
-                    err.print(f"[bold]{name}[/bold] on {dataset} fold {k} ...")
-                    if name in MODELS:
-                        row = run_ours(name, train, test, k, files.get("valid"))
-                    else:
-                        row = run_peer(
-                            name,
-                            files,
-                            python=python,
-                            expanded=expanded,
-                            merged=test,
-                            fold=k,
-                            akt_budget=args.akt_budget_minutes,
-                            work=work,
-                        )
-                        for dist, v in row.info.get("versions", {}).items():
-                            report["versions"].setdefault(f"{dist} (peers)", v)
-                    err.print(
-                        f"  AUC {row.auc:.4f}, accuracy {row.accuracy:.4f}, "
-                        f"fit {row.fit_seconds:.1f} s, predict {row.predict_seconds:.1f} s"
-                    )
-                    rows.append(row)
-                    record(report, dataset, folder, folds, rows, models)
-                    save(report, Path(args.results), started)
+                rows += run_fold(
+                    Fold(dataset, folder, folds, k, files, train, test, expanded),
+                    models=fold_models,
+                    all_models=models,
+                    skipped=skipped,
+                    given=given,
+                    args=args,
+                    python=python,
+                    work=work,
+                    report=report,
+                    earlier=rows,
+                    started=started,
+                )
             d = report["datasets"][dataset]
             title = f"{dataset}, {len(folds)} fold(s)"
             out.print(table(dataset, d["summary"] + d["published"], title))
@@ -449,12 +607,23 @@ def record(
     folds: list[tuple[int, dict[str, Path]]],
     rows: list[Row],
     models: list[str],
+    skipped: list[str] | None = None,
 ) -> None:
+    order = {m: i for i, m in enumerate(models)}
+    rows = sorted(rows, key=lambda r: (order.get(r.model, len(order)), r.fold))
+    not_run = [
+        {
+            "model": f"{m} (not run)",
+            "label": f"{LABELS.get(m, m)}: not run",
+            "note": "left out of this run (--skip); hours per fold on this CPU",
+        }
+        for m in skipped or []
+    ]
     report["datasets"][dataset] = {
         "folder": str(folder),
         "folds": [k for k, _ in folds],
         "summary": summarize(rows),
-        "published": published_lines(dataset, models),
+        "published": not_run + published_lines(dataset, models),
         "folds_detail": [asdict(r) for r in rows],
     }
     report["deviations"] = [

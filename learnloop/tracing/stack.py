@@ -136,7 +136,7 @@ class StackedTracer(EarlyStoppingTracer):
     name = "stack"
     title = "Stacked student model"
     summary = (
-        "BKT, PFA, IRT and DKT with Rasch item embeddings, blended by gradient-boosted trees "
+        "BKT, PFA, IRT, DKT and DKT with Rasch item embeddings, blended by gradient-boosted trees "
         "(scikit-learn) over their predictions and the student's recent answers; the blender "
         "is fitted on training students held out from the members."
     )
@@ -144,7 +144,7 @@ class StackedTracer(EarlyStoppingTracer):
     def __init__(
         self,
         *,
-        members: tuple[str, ...] = ("bkt", "pfa", "irt", "dkt-rasch"),
+        members: tuple[str, ...] = ("bkt", "pfa", "irt", "dkt", "dkt-rasch"),
         member_params: dict[str, dict[str, Any]] | None = None,
         blend_fraction: float = 0.2,
         refit: bool = True,

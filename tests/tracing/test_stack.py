@@ -142,3 +142,26 @@ def test_tree_blender_saves_and_serves_online(
             batch[i], abs=1e-9
         )
         state = loaded.update(state, r)
+
+
+def test_the_default_stack_with_deep_members(
+    split: tuple[InteractionLog, InteractionLog], tmp_path: Path
+) -> None:
+    """The default members (with torch): each saved in its folder, the stack served online."""
+    pytest.importorskip("torch")
+    small = {"embed_size": 8, "hidden_size": 16, "max_epochs": 2, "patience": 1}
+    model = make_model("stack", member_params={"dkt": small, "dkt-rasch": small}, threads=1).fit(
+        split[0]
+    )
+    assert set(model.members_) == {"bkt", "pfa", "irt", "dkt", "dkt-rasch"}
+    loaded = load_model(model.save(tmp_path / "stack"))
+    test = split[1]
+    batch = loaded.predict_proba(test)
+    np.testing.assert_array_equal(batch, model.predict_proba(test))
+    state = loaded.initial_state()
+    for i in np.flatnonzero(test.student == test.student[0]):
+        r = test.response(i)
+        assert loaded.predict_next(state, skills=r.skills, item=r.item) == pytest.approx(
+            batch[i], abs=1e-4
+        )
+        state = loaded.update(state, r)
