@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     """Threads per server process running request handlers (their database work and grading).
     Python runs one thread at a time, so more threads than this only wait for each other and
     stretch tail latency; raise it if handlers mostly wait on a remote database."""
+    redis_url: str = ""
+    """Empty: background jobs (training a grader) run in a thread of the process that
+    started them. ``redis://host:6379/0``: they go to an RQ queue that ``learnloop worker``
+    processes consume (install ``learnloop[queue]``)."""
+    redis_queue: str = Field(default="learnloop", pattern=r"^[A-Za-z0-9_.:-]+$")
+    """The RQ queue's name, so several learnloop installations can share one Redis."""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

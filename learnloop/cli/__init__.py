@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from learnloop.cli import course, db, kt, serve, user  # noqa: F401  (registers the commands)
+# importing a module registers its commands
+from learnloop.cli import course, db, grader, grader_registry, kt, serve, user, worker  # noqa: F401
 from learnloop.cli.base import cli
 
 

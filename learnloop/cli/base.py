@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -13,9 +14,36 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from learnloop import __version__
-from learnloop.errors import CoursePackError, LearnloopError
+from learnloop.errors import CoursePackError, InvalidInputError, LearnloopError
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def key_values(values: tuple[str, ...], what: str, form: str = "KEY=VALUE") -> dict[str, str]:
+    """Repeated ``KEY=VALUE`` options (``what`` names the option in the error)."""
+    out = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise InvalidInputError(f"{what} {value!r} is not {form}")
+        out[key.strip()] = val.strip()
+    return out
+
+
+def parse_params(values: tuple[str, ...]) -> dict[str, Any]:
+    """Hyper-parameters as ``--param KEY=VALUE``, VALUE read as JSON when it parses
+    (numbers, true, [0.001, 0.3], {"a": 1}) and as a string otherwise; JSON lists become
+    tuples (n-gram ranges, member lists)."""
+    out: dict[str, Any] = {}
+    for key, raw in key_values(values, "--param").items():
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out[key] = tuple(value) if isinstance(value, list) else value
+    return out
+
+
 console = Console(highlight=False, soft_wrap=True)
 
 

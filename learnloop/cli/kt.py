@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 
 import click
 from rich.table import Table
 
-from learnloop.cli.base import cli, console, err_console, progress_bar
-from learnloop.errors import InvalidInputError
+from learnloop.cli.base import cli, console, err_console, key_values, parse_params, progress_bar
 from learnloop.services import Backend
 from learnloop.services import tracing as tracing_service
 from learnloop.tracing import MODELS, make_model
@@ -21,29 +19,6 @@ from learnloop.tracing.evaluate import METRICS, cross_validate, load_folds, mean
 @cli.group()
 def kt() -> None:
     """Knowledge tracing: evaluate models on response logs and fit the live one."""
-
-
-def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
-    out = {}
-    for value in values:
-        key, sep, val = value.partition("=")
-        if not sep or not key.strip():
-            raise InvalidInputError(f"{what} {value!r} is not KEY=VALUE")
-        out[key.strip()] = val.strip()
-    return out
-
-
-def _params(values: tuple[str, ...]) -> dict[str, object]:
-    """Hyper-parameters as KEY=VALUE, VALUE read as JSON when it parses (numbers, true,
-    [0.001, 0.3]) and as a string otherwise."""
-    out: dict[str, object] = {}
-    for key, raw in _pairs(values, "--param").items():
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        out[key] = tuple(value) if isinstance(value, list) else value
-    return out
 
 
 model_option = click.option(
@@ -108,9 +83,9 @@ def evaluate(
 ) -> None:
     """Cross-validate a model: AUC, accuracy and RMSE per fold, then mean and standard
     deviation. Every response after a student's first is scored from the ones before it."""
-    hyper = _params(params)
+    hyper = parse_params(params)
     make_model(model_name, **hyper)  # fail on a bad name or parameter before reading data
-    csv_options = {"columns": _pairs(columns, "--column"), "skill_sep": skill_sep}
+    csv_options = {"columns": key_values(columns, "--column", "FIELD=NAME"), "skill_sep": skill_sep}
     fold_list = load_folds(
         data, n_folds=folds, seed=seed, merge_repeats=not expanded, csv_options=csv_options
     )
@@ -168,7 +143,7 @@ def fit(
             model=model_name,
             name=name,
             course=course,
-            params=_params(params),
+            params=parse_params(params),
             include_provisional=include_provisional,
         )
     console.print(report.summary(), markup=False)

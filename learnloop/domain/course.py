@@ -184,6 +184,20 @@ class Material(_Model):
     order: int = 0
 
 
+DEFAULT_REVIEW_THRESHOLD = 0.8
+"""A learned grade less confident than this goes to a teacher unless the course says
+otherwise: high enough that most machine grades a student sees stand, low enough that a
+teacher is not asked about every answer."""
+
+
+def review_threshold(settings: dict[str, Any]) -> float:
+    """The course's ``review_threshold`` (validated on import), else the default."""
+    value = settings.get("review_threshold")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return DEFAULT_REVIEW_THRESHOLD
+
+
 class Course(_Model):
     id: Identifier
     title: LocalizedText
@@ -191,7 +205,23 @@ class Course(_Model):
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     version: str = "1"
     settings: dict[str, float | int | str | bool] = Field(default_factory=dict)
-    """Course settings such as ``review_threshold`` (used by later capabilities)."""
+    """Course settings. ``review_threshold`` (0 to 1, default 0.8): a learned free-text
+    grade whose confidence is below it is provisional until a teacher reviews it."""
+
+    @field_validator("settings")
+    @classmethod
+    def _known_settings_are_valid(
+        cls, settings: dict[str, float | int | str | bool]
+    ) -> dict[str, float | int | str | bool]:
+        if "review_threshold" in settings:
+            value = settings["review_threshold"]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ValueError(
+                    f"review_threshold must be a number from 0 to 1, not {value!r} (0 sends no "
+                    "learned grade to a teacher, 1 sends every one; the default is "
+                    f"{DEFAULT_REVIEW_THRESHOLD})"
+                )
+        return settings
 
 
 class CoursePack(_Model):

@@ -197,6 +197,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This equation is not equivalent to the right one.",
         "zh": "这个方程与正确的方程不等价。",
     },
+    # Free text graded by a learned grader
+    "partly_correct": {"en": "Partly right.", "zh": "部分正确。"},
+    "learned_provisional": {
+        "en": "This grade is provisional: your teacher will check it.",
+        "zh": "这是暂定的评分，老师会进行复核。",
+    },
+    "teacher_reviewed": {
+        "en": "Your teacher reviewed this grade.",
+        "zh": "老师已复核这个评分。",
+    },
+    "learned_pending": {
+        "en": "Your answer was saved; your teacher will grade it.",
+        "zh": "你的答案已保存，老师会批改。",
+    },
     # Short text
     "text_spelling": {
         "en": "Almost: check your spelling.",

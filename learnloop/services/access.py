@@ -176,3 +176,30 @@ def check_course_import(session: Session, actor: User, course_key: str) -> None:
             f"the course {course_key!r} is used by classes you do not teach; ask an admin "
             "or import it under a new course id"
         )
+
+
+def teaches_course(session: Session, user: User, course: CourseRow) -> bool:
+    """Whether ``user`` teaches a class that has ``course``."""
+    classes = taught_class_ids(session, user)
+    return bool(classes) and (
+        session.scalar(
+            select(ClassCourse.class_id).where(
+                ClassCourse.course_id == course.id, ClassCourse.class_id.in_(classes)
+            )
+        )
+        is not None
+    )
+
+
+def check_course_teacher(session: Session, actor: User, course_key: str) -> CourseRow:
+    """The course if ``actor`` may manage how it is graded: an admin, or a teacher of a class
+    that has it. Teachers may open every course, so another teacher's course is refused
+    (403) rather than hidden."""
+    require_role(actor, Role.TEACHER)
+    course = check_course(session, actor, course_key)
+    if actor.role is Role.ADMIN or teaches_course(session, actor, course):
+        return course
+    raise PermissionDeniedError(
+        f"only a teacher of a class that has the course {course_key!r}, or an admin, may do "
+        "this; ask an admin to add the course to your class"
+    )

@@ -16,13 +16,19 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from learnloop.domain import Item
-from learnloop.storage.tables import ConceptRow, ItemConceptRow, ItemRow, PrerequisiteRow
+from learnloop.storage.tables import (
+    ConceptRow,
+    CourseRow,
+    ItemConceptRow,
+    ItemRow,
+    PrerequisiteRow,
+)
 
 ConceptRef = tuple[int, str]
 """(database id, key)"""
@@ -84,6 +90,8 @@ class CourseContent:
     """Current items by key."""
     items_of_concept: dict[int, tuple[ConceptRef, ...]]
     """Current items practising each concept, (id, key) in course order."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The course's settings (``review_threshold``...), which also change only on import."""
 
 
 _lock = threading.Lock()
@@ -106,6 +114,7 @@ def course_content(s: Session, course: CourseVersion) -> CourseContent:
 
 
 def _load(s: Session, course: CourseVersion) -> CourseContent:
+    settings = s.scalar(select(CourseRow.settings).where(CourseRow.id == course.id)) or {}
     concepts = s.execute(
         select(ConceptRow.id, ConceptRow.key, ConceptRow.retired)
         .where(ConceptRow.course_id == course.id)
@@ -152,6 +161,7 @@ def _load(s: Session, course: CourseVersion) -> CourseContent:
             for row in rows
         },
         items_of_concept={c: tuple(refs) for c, refs in items_of_concept.items()},
+        settings=dict(settings),
     )
 
 

@@ -11,13 +11,21 @@ three writes (grade, mastery of each concept). Item content and the concept grap
 ``content``'s cache. Mastery is written only if no other answer of the same student moved it
 in between (``progress.record_mastery``), and an answer has one first grade (a unique index),
 so a retry racing its original cannot grade it twice; the loser of such a race reads again.
+
+A free-text answer is graded by the course's active learned grader (``services.graders``;
+one more indexed read, and the model is loaded once per process). A grade less confident
+than the course's ``review_threshold`` is provisional: it goes to the review queue and moves
+no mastery until a teacher decides (``services.review``). Without a model, or with one that
+cannot be loaded, the answer waits for a teacher, as every free-text answer once did.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
@@ -25,8 +33,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learnloop.domain import Grade, Item, ItemType, Verdict
+from learnloop.domain.course import DEFAULT_REVIEW_THRESHOLD, review_threshold
 from learnloop.errors import ConflictError, InvalidInputError, NotFoundError
 from learnloop.grading import grade_response
+from learnloop.grading.freetext import (
+    PENDING_GRADER,
+    FreeTextModel,
+    grade_free_text,
+    pending_grade,
+)
 from learnloop.services.access import check_course_ref
 from learnloop.services.content import (
     CourseVersion,
@@ -36,6 +51,7 @@ from learnloop.services.content import (
     item_from_row,
 )
 from learnloop.services.context import Backend
+from learnloop.services.graders import ActiveModel, grader_for
 from learnloop.services.progress import (
     LostRace,
     NextItem,
@@ -49,7 +65,11 @@ from learnloop.storage.tables import AttemptRow, CourseRow, GradeRow, ReviewRow,
 
 __all__ = ["AttemptResult", "grade", "item_from_row", "submit_attempt"]
 
+log = logging.getLogger(__name__)
+
 MAX_RESPONSE_CHARS = 20_000
+
+LearnedGrader = tuple[ActiveModel, FreeTextModel]
 
 
 @dataclass(frozen=True)
@@ -64,23 +84,35 @@ class AttemptResult:
     next_item: NextItem | None
 
 
-def grade(item: Item, response: str | list[str], language: str) -> tuple[Grade, bool]:
-    """Grade with the item's grader; returns the grade and whether a teacher must review it."""
+def grade(
+    item: Item,
+    response: str | list[str],
+    language: str,
+    *,
+    learned: LearnedGrader | None = None,
+    threshold: float = DEFAULT_REVIEW_THRESHOLD,
+) -> tuple[Grade, bool]:
+    """Grade with the item's grader; returns the grade and whether a teacher must review it.
+
+    A free-text answer needs ``learned``, the course's model; without one a teacher grades
+    it and the student is told so."""
     if item.type is ItemType.FREE_TEXT:
-        pending = {
-            "en": "Your answer was saved; your teacher will grade it.",
-            "zh": "你的答案已保存，老师会批改。",
-        }
-        return (
-            Grade(
-                verdict=Verdict.INCORRECT,
-                score=0.0,
-                feedback=pending.get(language, pending["en"]),
-                grader="pending.teacher",
-                confidence=0.0,
-            ),
-            True,
-        )
+        if learned is None:
+            return pending_grade(language), True
+        model, grader = learned
+        try:
+            return grade_free_text(
+                grader,
+                item,
+                response,
+                language,
+                threshold=threshold,
+                grader=f"learned.{model.kind}",
+                details={"model_id": model.id, "model": model.name},
+            )
+        except Exception:  # a broken model must not keep a stored answer from its result
+            log.exception("grader model #%s failed on an answer to %s", model.id, item.id)
+            return pending_grade(language), True
     result = grade_response(item, response, lang=language)
     # a rule grader unsure of itself (a pattern that timed out, an undecidable expression)
     # says so with confidence < 1: a teacher decides
@@ -201,6 +233,7 @@ def submit_attempt(
                 item=item,
                 response=value,
                 language=language,
+                data_dir=backend.settings.data_dir,
             )
     except LostRace:
         # another answer of this student moved mastery first, or a retry of this one graded
@@ -226,10 +259,18 @@ def _grade_and_record(
     item: ItemContent,
     response: str | list[str],
     language: str,
+    data_dir: Path,
 ) -> tuple[GradeRow, dict[str, float], NextItem | None]:
     """Grade; store the grade and move mastery (or queue the answer for a teacher); pick
     what comes next. Reads first and writes last."""
-    result, needs_review = grade(item.item, response, language)
+    learned: LearnedGrader | None = None
+    threshold = DEFAULT_REVIEW_THRESHOLD
+    if item.item.type is ItemType.FREE_TEXT:
+        learned = grader_for(s, course_id=course.id, data_dir=data_dir)
+        threshold = review_threshold(course_content(s, course).settings)
+    result, needs_review = grade(
+        item.item, response, language, learned=learned, threshold=threshold
+    )
     fields = {
         "attempt_id": attempt_id,
         "verdict": result.verdict.value,
@@ -247,11 +288,7 @@ def _grade_and_record(
             s.flush()
         except IntegrityError as exc:  # a retry of this answer graded it first
             raise LostRace from exc
-        reason = (
-            "free text awaits a teacher"
-            if item.item.type is ItemType.FREE_TEXT
-            else f"the rule grader was unsure ({result.grader})"
-        )
+        reason = _review_reason(item.item, result, threshold, learned=learned is not None)
         s.add(ReviewRow(grade_id=row.id, reason=reason))
         s.flush()
         mastery = mastery_for_item(s, user_id=user.id, item_id=item.id)
@@ -270,6 +307,20 @@ def _grade_and_record(
     return row, {key: new[cid] for cid, key in item.concepts}, nxt
 
 
+def _review_reason(item: Item, result: Grade, threshold: float, *, learned: bool) -> str:
+    """Why a teacher is asked, as the review queue shows it."""
+    if item.type is not ItemType.FREE_TEXT:
+        return f"the rule grader was unsure ({result.grader})"
+    if not learned:
+        return "free text awaits a teacher (no learned grader is active for this course)"
+    if result.grader == PENDING_GRADER:
+        return "free text awaits a teacher (the learned grader failed; see the server log)"
+    return (
+        f"the learned grader's confidence {result.confidence:.2f} is below the course's "
+        f"review threshold {threshold:.2f}"
+    )
+
+
 def _replay(backend: Backend, *, user: User, attempt_id: int, replayed: bool) -> AttemptResult:
     """The result of a stored answer; grades it if that has not happened yet."""
     for n in range(MASTERY_RETRIES):
@@ -277,7 +328,13 @@ def _replay(backend: Backend, *, user: User, attempt_id: int, replayed: bool) ->
             time.sleep(random.uniform(0, 0.001 * 2**n))
         try:
             with backend.transaction() as s:
-                return _replay_in(s, user=user, attempt_id=attempt_id, replayed=replayed)
+                return _replay_in(
+                    s,
+                    user=user,
+                    attempt_id=attempt_id,
+                    replayed=replayed,
+                    data_dir=backend.settings.data_dir,
+                )
         except LostRace:
             continue
     raise ConflictError(
@@ -286,7 +343,9 @@ def _replay(backend: Backend, *, user: User, attempt_id: int, replayed: bool) ->
     )
 
 
-def _replay_in(s: Session, *, user: User, attempt_id: int, replayed: bool) -> AttemptResult:
+def _replay_in(
+    s: Session, *, user: User, attempt_id: int, replayed: bool, data_dir: Path
+) -> AttemptResult:
     attempt = s.get(AttemptRow, attempt_id)
     assert attempt is not None
     item = item_content_by_id(s, attempt.item_id)
@@ -304,6 +363,7 @@ def _replay_in(s: Session, *, user: User, attempt_id: int, replayed: bool) -> At
             item=item,
             response=attempt.response["value"],
             language=attempt.language,
+            data_dir=data_dir,
         )
     else:
         mastery = mastery_for_item(s, user_id=user.id, item_id=item.id)

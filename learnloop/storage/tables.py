@@ -54,6 +54,13 @@ class ReviewStatus(StrEnum):
     OVERRIDDEN = "overridden"
 
 
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
 def _enum(cls: type[StrEnum], name: str) -> Enum:
     return Enum(
         cls,
@@ -329,6 +336,99 @@ class ReviewRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+# --- learned grading ----------------------------------------------------------------------
+
+
+class GraderModelRow(Base):
+    """A saved free-text grader (a model directory under ``data_dir``) and how it measured.
+
+    A course uses its own active model, else the active default (``course_id`` NULL); at most
+    one model is active per course and one default, which the partial unique index enforces
+    even against two activations racing each other.
+    """
+
+    __tablename__ = "grader_models"
+    __table_args__ = (
+        # NULLs never clash in a unique index, so the default model has an index of its own
+        Index(
+            "uq_grader_models_active_course",
+            "course_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+        Index(
+            "uq_grader_models_active_default",
+            "active",
+            unique=True,
+            sqlite_where=text("active AND course_id IS NULL"),
+            postgresql_where=text("active AND course_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    """``tfidf``, ``cross-encoder`` or another of ``grading.learned.ALL_GRADERS``."""
+    path: Mapped[str] = mapped_column(String(500))
+    """The model directory, relative to ``data_dir``, so a moved data folder keeps working."""
+    label_set: Mapped[str | None] = mapped_column(String(16))
+    """``2way``, ``3way``, ``5way``; NULL for a grader that predicts scores."""
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Held-out scores (this model's and, after a retraining, the model it was compared
+    with), training sizes and the reason it was or was not activated."""
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class GradingLabelRow(Base):
+    """A teacher's decision on an answer, kept as a labelled example for the next training."""
+
+    __tablename__ = "grading_labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    label: Mapped[str] = mapped_column(String(32))
+    """The teacher's verdict: ``correct``, ``partially_correct`` or ``incorrect``."""
+    score: Mapped[float] = mapped_column(Float)
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(16))
+    """``confirm`` (the machine grade was right) or ``override``."""
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class JobRow(Base):
+    """Background work (training a grader) and how far it got, for whoever waits on it."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[JobStatus] = mapped_column(
+        _enum(JobStatus, "job_status"), default=JobStatus.QUEUED, index=True
+    )
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    """Moves with every progress report: a running job whose clock stopped has died."""
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 # --- tutor --------------------------------------------------------------------------------

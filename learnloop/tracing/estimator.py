@@ -74,8 +74,13 @@ class KnowledgeTracer(ABC):
 
     summary: ClassVar[str] = ""
 
+    def _save_parts(self, path: Path) -> None:
+        """Hook for models made of other models (``stack``): write them below ``path``."""
+        return None
+
     def save(self, path: str | Path) -> Path:
         self._check_fitted()
+        self._save_parts(Path(path))
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
         return save_model_dir(
             path,

@@ -33,7 +33,6 @@ from learnloop.tracing.estimator import (
     StudentState,
     fit_info,
 )
-from learnloop.tracing.io import model_card, save_model_dir
 from learnloop.tracing.trees import TreeEnsemble
 
 MEMBERS_DIR = "members"
@@ -333,22 +332,9 @@ class StackedTracer(EarlyStoppingTracer):
             str(n): int(c) for n, c in zip(arrays["item_names"], arrays["item_counts"], strict=True)
         }
 
-    def save(self, path: str | Path) -> Path:
-        self._check_fitted()
-        path = Path(path)
+    def _save_parts(self, path: Path) -> None:
         for name, model in self.members_.items():
             model.save(path / MEMBERS_DIR / name)
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
-        return save_model_dir(
-            path,
-            model=self.name,
-            hyperparameters=params,
-            arrays=self._weights(),
-            info=self.info_,
-            card=model_card(
-                title=self.title, summary=self.summary, hyperparameters=params, info=self.info_
-            ),
-        )
 
     @classmethod
     def load(cls, path: str | Path) -> Self:

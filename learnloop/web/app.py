@@ -13,7 +13,7 @@ from learnloop import __version__
 from learnloop.services.context import Backend
 from learnloop.web.deps import refuse_nul_characters
 from learnloop.web.errors import ERROR_RESPONSES, install_error_handlers
-from learnloop.web.routes import attempts, auth, classes, courses, meta, users
+from learnloop.web.routes import attempts, auth, classes, courses, grader, meta, review, users
 
 API_PREFIX = "/api/v1"
 
@@ -38,7 +38,7 @@ def create_app(backend: Backend | None = None) -> FastAPI:
     )
     app.state.backend = backend or Backend.open()
     install_error_handlers(app)
-    for module in (meta, auth, users, classes, courses, attempts):
+    for module in (meta, auth, users, classes, courses, attempts, review, grader):
         app.include_router(
             module.router,
             prefix=API_PREFIX,

@@ -393,3 +393,22 @@ def test_answer_specs_the_graders_cannot_use_are_reported(make_pack: PackFactory
     assert len(problems) == 1
     assert problems[0].file.startswith("items/") and problems[0].line == 5
     assert "third" in problems[0].message
+
+
+COURSE_WITH_THRESHOLD = (
+    "id: fractions\ntitle: Fractions\nlanguages: [en, zh]\nsettings:\n  review_threshold: {}\n"
+)
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "high", "true"])
+def test_a_review_threshold_outside_0_to_1_is_a_problem(make_pack: PackFactory, value: str) -> None:
+    course = COURSE_WITH_THRESHOLD.format(value)
+    [problem] = validate_pack(make_pack({"course.yaml": course}))
+    assert (problem.file, problem.line) == ("course.yaml", 4)
+    assert problem.message.startswith("settings: review_threshold must be a number from 0 to 1")
+
+
+@pytest.mark.parametrize("value", ["0", "0.65", "1"])
+def test_a_review_threshold_from_0_to_1_is_fine(make_pack: PackFactory, value: str) -> None:
+    course = COURSE_WITH_THRESHOLD.format(value)
+    assert validate_pack(make_pack({"course.yaml": course})) == []

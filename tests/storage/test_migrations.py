@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from learnloop.errors import DatabaseError
@@ -138,3 +138,100 @@ def test_an_unreachable_database_gives_a_clear_error() -> None:
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(DatabaseError, match="cannot reach the database"):
         current_revision(engine)
+
+
+def _insert(conn: Connection, sql: str) -> None:
+    conn.execute(text(sql))
+
+
+def test_upgrading_from_0004_keeps_the_review_queue_and_adds_learned_grading(
+    database_url: str,
+) -> None:
+    """0005 adds the grader registry, teachers' labels and jobs; a queue of answers waiting
+    for a teacher from before survives the upgrade and a downgrade."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0004")
+    with engine.begin() as conn:
+        _insert(
+            conn,
+            "INSERT INTO users (id, username, display_name, role, language, is_active,"
+            " created_at) VALUES (1, 'ana', 'Ana', 'student', 'en', true, CURRENT_TIMESTAMP),"
+            " (2, 'tom', 'Tom', 'teacher', 'en', true, CURRENT_TIMESTAMP)",
+        )
+        _insert(
+            conn,
+            "INSERT INTO courses (id, key, title, description, languages, version, settings,"
+            " created_at, updated_at) VALUES (1, 'c', '{}', '{}', '[\"en\"]', '1',"
+            " '{\"review_threshold\": 0.7}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        )
+        _insert(
+            conn,
+            "INSERT INTO items (id, course_id, key, type, prompt, answer, reference_answers,"
+            " rubric, hints, explanation, difficulty, position, retired) VALUES (1, 1, 'q',"
+            " 'free_text', '{}', '{\"type\": \"free_text\"}', '[{\"en\": \"Doubled.\"}]', '[]',"
+            " '[]', '{}', 0.5, 0, false)",
+        )
+        _insert(
+            conn,
+            "INSERT INTO attempts (id, user_id, item_id, response, language, hints_used,"
+            " submitted_at) VALUES (1, 1, 1, '{\"value\": \"both doubled\"}', 'en', 0,"
+            " CURRENT_TIMESTAMP)",
+        )
+        _insert(
+            conn,
+            "INSERT INTO grades (id, attempt_id, verdict, score, feedback, grader, confidence,"
+            " provisional, details, created_at) VALUES (1, 1, 'incorrect', 0, 'saved',"
+            " 'pending.teacher', 0, true, '{}', CURRENT_TIMESTAMP)",
+        )
+        _insert(
+            conn,
+            "INSERT INTO review_queue (id, grade_id, status, reason, note, created_at)"
+            " VALUES (1, 1, 'pending', 'free text awaits a teacher', '', CURRENT_TIMESTAMP)",
+        )
+
+    upgrade(engine)
+
+    require_current(engine)
+    assert {"grader_models", "grading_labels", "jobs"} <= set(inspect(engine).get_table_names())
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT status, reason FROM review_queue")).one() == (
+            "pending",
+            "free text awaits a teacher",
+        )
+        assert conn.execute(text("SELECT grader FROM grades")).scalar() == "pending.teacher"
+        assert conn.execute(text("SELECT count(*) FROM attempts")).scalar() == 1
+        _insert(
+            conn,
+            "INSERT INTO grading_labels (attempt_id, item_id, answer, language, label, score,"
+            " teacher_id, source, created_at) VALUES (1, 1, 'both doubled', 'en', 'correct', 1,"
+            " 2, 'override', CURRENT_TIMESTAMP)",
+        )
+        _insert(
+            conn,
+            "INSERT INTO jobs (kind, status, progress, message, params, result, error,"
+            " created_by_id, created_at, updated_at) VALUES ('grader.retrain', 'queued', 0, '',"
+            " '{}', '{}', '', 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        )
+        for course in ("1", "1", "NULL", "NULL"):
+            _insert(
+                conn,
+                "INSERT INTO grader_models (course_id, name, kind, path, metrics, active,"
+                f" created_at) VALUES ({course}, 'm', 'tfidf', 'graders/m', '{{}}', false,"
+                " CURRENT_TIMESTAMP)",
+            )
+        _insert(conn, "UPDATE grader_models SET active = true WHERE id IN (1, 3)")
+
+    # one active model per course, and one active default
+    for model_id in (2, 4):
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            _insert(conn, f"UPDATE grader_models SET active = true WHERE id = {model_id}")
+
+    downgrade(engine, "0004")
+    assert "grader_models" not in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM review_queue")).scalar() == 1
+        assert conn.execute(text("SELECT settings FROM courses")).scalar() in (
+            '{"review_threshold": 0.7}',
+            {"review_threshold": 0.7},
+        )
+    engine.dispose()

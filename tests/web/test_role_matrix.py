@@ -29,10 +29,11 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from learnloop.services import Backend, auth
+from learnloop.services import Backend, auth, jobs
 from learnloop.settings import Settings
-from learnloop.storage.tables import User
+from learnloop.storage.tables import AttemptRow, CourseRow, GradeRow, ItemRow, ReviewRow, User
 from learnloop.web import create_app
 from learnloop.web.app import API_PREFIX
 from tests.conftest import TINY_PACK, fresh_postgres_schema
@@ -108,6 +109,46 @@ class World:
             headers=headers,
         )
 
+    def queue_answer(self, username: str) -> int:
+        """A new answer of ``username`` to q3 of their class's course, with a provisional
+        learned grade waiting in the review queue; the review's id."""
+        course = {"stud_a": "tiny", "stud_a2": "tiny", "stud_b": "other"}[username]
+        with self.backend.transaction() as s:
+            item = s.scalar(
+                select(ItemRow.id)
+                .join(CourseRow, CourseRow.id == ItemRow.course_id)
+                .where(CourseRow.key == course, ItemRow.key == "q3")
+            )
+            attempt = AttemptRow(
+                user_id=self.ids[username], item_id=item, response={"value": "doubled"}
+            )
+            s.add(attempt)
+            s.flush()
+            grade = GradeRow(
+                attempt_id=attempt.id,
+                verdict="correct",
+                score=1.0,
+                feedback="Correct. This grade is provisional: your teacher will check it.",
+                grader="learned.tfidf",
+                confidence=0.6,
+                provisional=True,
+            )
+            s.add(grade)
+            s.flush()
+            review = ReviewRow(grade_id=grade.id, reason="unsure")
+            s.add(review)
+            s.flush()
+            return review.id
+
+    def job_of(self, username: str) -> int:
+        """A new queued (never started) job of ``username``."""
+        return jobs.create_job(
+            self.backend,
+            kind="grader.retrain",
+            params={"course_id": "tiny"},
+            created_by=self.ids[username],
+        )
+
     def get(self, username: str, url: str, **params: Any) -> Any:
         r = self.send("GET", Call(url, params=params), as_user=username)
         assert r.status_code == 200, r.text
@@ -135,6 +176,11 @@ class Names:
         if key.startswith("token_of_"):
             username = key.removeprefix("token_of_")
             return self.world.issue(self.me if username == "me" else username)[0]
+        if key.startswith("review_of_"):
+            return self.world.queue_answer(key.removeprefix("review_of_"))
+        if key.startswith("job_of_"):
+            username = key.removeprefix("job_of_")
+            return self.world.job_of(self.me if username == "me" else username)
         return self.world.ids[key]
 
     def fill(self, value: Any) -> Any:
@@ -201,6 +247,8 @@ def answer(course: str, item: str = "q1") -> dict[str, Any]:
 LOGIN = {"username": "{me}", "password": PASSWORD, "kind": "api"}
 SAME_PASSWORD = {"old_password": PASSWORD, "new_password": PASSWORD}
 NEW_USER = {"username": "u{unique}", "password": "password-new"}
+VERDICT = {"verdict": "incorrect", "note": "matrix"}
+TFIDF = {"kind": "tfidf"}
 
 # Target names say whose data it is from the actors' side (they are all of Class A).
 OWN = "own-stud_a"
@@ -350,6 +398,47 @@ MATRIX: list[Route] = [
         cell(OTHER_CO, "/next/other", 404, 200, 200),
         cell("missing", "/next/nope", 404, 404, 404),
     ),
+    # the review queue: teachers of the student's class (that has the course) and admins
+    route(
+        "GET", "/reviews",
+        cell("mine", "/reviews", 403, 200, 200),
+        cell(TINY, "/reviews", 403, 200, 200, params={"course_id": "tiny"}),
+        cell(OTHER_CO, "/reviews", 403, 200, 200, params={"course_id": "other"}),
+        cell("missing-course", "/reviews", 403, 404, 404, params={"course_id": "nope"}),
+    ),
+    route(
+        "POST", "/reviews/{review_id}/confirm",
+        cell(OWN, "/reviews/{review_of_stud_a}/confirm", 403, 200, 200, json={}),
+        cell(MATE, "/reviews/{review_of_stud_a2}/confirm", 403, 200, 200, json={}),
+        cell(OTHER, "/reviews/{review_of_stud_b}/confirm", 403, 404, 200, json={}),
+        cell("missing", "/reviews/{missing}/confirm", 403, 404, 404, json={}),
+    ),
+    route(
+        "POST", "/reviews/{review_id}/override",
+        cell(OWN, "/reviews/{review_of_stud_a}/override", 403, 200, 200, json=VERDICT),
+        cell(OTHER, "/reviews/{review_of_stud_b}/override", 403, 404, 200, json=VERDICT),
+        cell("missing", "/reviews/{missing}/override", 403, 404, 404, json=VERDICT),
+    ),
+    # a course's grader: teachers of a class that has the course, and admins
+    route(
+        "GET", "/courses/{course_id}/grader/models",
+        cell(TINY, "/courses/tiny/grader/models", 403, 200, 200),
+        cell(OTHER_CO, "/courses/other/grader/models", 403, 403, 200),
+        cell("missing", "/courses/nope/grader/models", 403, 404, 404),
+    ),
+    route(
+        "POST", "/courses/{course_id}/grader/retrain",
+        cell(TINY, "/courses/tiny/grader/retrain", 403, 202, 202, json=TFIDF),
+        cell(OTHER_CO, "/courses/other/grader/retrain", 403, 403, 202, json=TFIDF),
+        cell("missing", "/courses/nope/grader/retrain", 403, 404, 404, json=TFIDF),
+    ),
+    # a job: whoever started it, and admins
+    route(
+        "GET", "/jobs/{job_id}",
+        cell("own", "/jobs/{job_of_me}", 200, 200, 200),
+        cell(OTHER_T, "/jobs/{job_of_teach_b}", 404, 404, 200),
+        cell("missing", "/jobs/{missing}", 404, 404, 404),
+    ),
 ]
 # fmt: on
 
@@ -398,6 +487,7 @@ def world(
             assert r.status_code == 201, r.text
             w.attempts.setdefault(username, []).append(r.json()["attempt_id"])
         yield w
+        assert jobs.wait_for_threads(timeout=120), "a retraining job is still running"
         backend.close()
 
 
