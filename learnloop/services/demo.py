@@ -1,4 +1,4 @@
-"""The demo: both demo courses, a class, and accounts to log in with."""
+"""The demo: both demo courses, a class, accounts to log in with, and free-text graders."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from learnloop.services import classes, courses, users
 from learnloop.services.context import Backend
+from learnloop.services.demo_graders import demo_data_file, ensure_demo_grader
 from learnloop.storage.tables import Role, User
 
 DEMO_COURSES_DIR = Path(__file__).resolve().parent.parent / "demo" / "courses"
@@ -37,7 +38,11 @@ def demo_course_paths() -> list[Path]:
 
 
 def setup_demo(backend: Backend, *, progress: courses.Progress | None = None) -> list[str]:
-    """Create or refresh the demo; safe to run again. Returns one line per thing done."""
+    """Create or refresh the demo; safe to run again. Returns one line per thing done.
+
+    A demo course with sample answers (``demo/grader-data``) gets a free-text grader trained
+    on them, so its free-text answers are graded at once instead of waiting for a teacher.
+    """
     backend.upgrade()
     done = []
     with backend.transaction() as session:
@@ -65,4 +70,9 @@ def setup_demo(backend: Backend, *, progress: courses.Progress | None = None) ->
                 )
         for course_id in course_ids:
             classes.add_course(session, class_name=DEMO_CLASS, course_id=course_id)
+    with_data = [(c, f) for c in course_ids if (f := demo_data_file(c)) is not None]
+    for n, (course_id, data_file) in enumerate(with_data):
+        if progress is not None:
+            progress(f"grader for {course_id}", n, len(with_data))
+        done.append(ensure_demo_grader(backend, course=course_id, data_file=data_file).summary())
     return done
