@@ -240,12 +240,14 @@ def reused_rows(report_path: Path, dataset: str, models: list[str], folds: list[
     date: a peer that takes most of an hour need not run again to sit in the table."""
     earlier = json.loads(report_path.read_text())
     rows = []
+    today = datetime.now(UTC).date().isoformat()
     for d in earlier["datasets"].get(dataset, {}).get("folds_detail", []):
         if d["model"] in models and d["fold"] in folds:
             row = Row(**d)
-            row.note = "; ".join(
-                filter(None, [row.note, f"from this script's run of {earlier['date'][:10]}"])
-            )
+            if earlier["date"][:10] != today and "script's run of" not in row.note:
+                row.note = "; ".join(
+                    filter(None, [row.note, f"from this script's run of {earlier['date'][:10]}"])
+                )
             row.info = {**row.info, "reused_from": str(report_path)}
             rows.append(row)
     missing = {(m, k) for m in models for k in folds} - {(r.model, r.fold) for r in rows}
@@ -324,6 +326,10 @@ def markdown(report: dict[str, Any]) -> str:
         "made from the history before the response). Train s = fitting (with early stopping "
         "on `valid{k}` for the pyKT models), predict s = the whole test fold.",
     ]
+    if report.get("reused"):
+        parts += ["", f"Reused: {report['reused']}."]
+    for key, file in (report.get("peer_results") or {}).items():
+        parts += ["", f"Scored here from a separate run of the peer's runner: {key} ({file})."]
     for dataset, d in report["datasets"].items():
         parts += [
             "",
@@ -556,6 +562,12 @@ def main() -> None:
         "versions": our_versions(),
         "max_students": args.max_students or None,
         "akt_budget_minutes": args.akt_budget_minutes or None,
+        "reused": (
+            f"rows of {', '.join(reuse)} from {args.reuse} (an earlier run of this script)"
+            if reuse
+            else None
+        ),
+        "peer_results": {f"{d}:{m}:{k}": str(f) for (d, m, k), f in given.items()},
         "datasets": {},
     }
     with tempfile.TemporaryDirectory(prefix="kt_compare-") as tmp:
