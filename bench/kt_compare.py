@@ -28,12 +28,10 @@ Results go to ``bench/results/kt_compare-<date>.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import inspect
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -41,7 +39,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +47,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.* as a script
+
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from bench.machine import machine, versions
 from learnloop.tracing import MODELS, InteractionLog, make_model, read_log
 from learnloop.tracing.data import detect_sequence_format
 from learnloop.tracing.evaluate import fold_files, metrics, scored
@@ -369,32 +369,6 @@ DEVIATIONS = [
 ]
 
 
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load_average": ", ".join(f"{v:.1f}" for v in os.getloadavg()),
-    }
-
-
-def our_versions() -> dict[str, str]:
-    out = {}
-    for dist in ("learnloop", "numpy", "scipy", "scikit-learn", "torch"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            out[dist] = metadata.version(dist)
-    return out
-
-
 @dataclass
 class Fold:
     dataset: str
@@ -559,7 +533,7 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["bench/kt_compare.py", *sys.argv[1:]]),
         "machine": machine(),
-        "versions": our_versions(),
+        "versions": versions(),
         "max_students": args.max_students or None,
         "akt_budget_minutes": args.akt_budget_minutes or None,
         "reused": (

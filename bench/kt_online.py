@@ -35,7 +35,8 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from bench.kt_compare import DATASETS, machine, our_versions
+from bench.kt_compare import DATASETS
+from bench.machine import machine, versions
 from learnloop.tracing import MODELS, InteractionLog, make_model, read_log
 from learnloop.tracing.evaluate import fold_files
 from learnloop.tracing.live import FittedMastery
@@ -52,7 +53,7 @@ def replay(model: Any, log: InteractionLog, students: int) -> np.ndarray:
     for code in np.unique(log.student)[:students]:
         state = model.initial_state()
         for i in np.flatnonzero(log.student == code):
-            r = log.response(i)
+            r = log.response(int(i))
             t0 = time.perf_counter()
             model.predict_next(state, skills=r.skills, item=r.item)
             state = model.update(state, r)
@@ -72,7 +73,7 @@ def replay_live(model_path: Path, log: InteractionLog, students: int) -> np.ndar
     for code in np.unique(log.student)[:students]:
         states: dict[str, Any] = {}
         for i in np.flatnonzero(log.student == code):
-            r = log.response(i)
+            r = log.response(int(i))
             t0 = time.perf_counter()
             for skill in r.skills:
                 state = live.update(states.get(skill) or live.initial_state(skill), r.correct)
@@ -140,7 +141,7 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["bench/kt_online.py", *sys.argv[1:]]),
         "machine": machine(),
-        "versions": our_versions(),
+        "versions": versions(),
         "data": str(folder),
         "students": args.students,
         "rows": [],
