@@ -224,7 +224,7 @@ def _answer(item: Item, languages: list[str]) -> CommentedMap:
         return m
     for key, value in answer.model_dump(exclude_defaults=True, exclude={"type"}).items():
         if isinstance(value, list):
-            m[key] = _flow(value)
+            m[key] = _flow([_str(v) if isinstance(v, str) else v for v in value])
         elif isinstance(value, dict):
             m[key] = _flow_if_short(CommentedMap(value))
         else:
