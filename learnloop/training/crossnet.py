@@ -146,6 +146,41 @@ def tokenize(
     return {k: v for k, v in encoded.items() if k in tokenizer.model_input_names}
 
 
+def token_lengths(tokenizer: Any, pairs: Sequence[tuple[str, str]], max_length: int) -> np.ndarray:
+    """Each pair's length in tokens after truncation (what a batch pads to)."""
+    encoded = tokenizer(
+        [a for a, _ in pairs],
+        [b for _, b in pairs],
+        truncation="longest_first",
+        max_length=max_length,
+    )
+    return np.array([len(ids) for ids in encoded["input_ids"]], dtype=np.int64)
+
+
+def grouped_order(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator, *, window: int = 50
+) -> np.ndarray:
+    """A shuffled order whose consecutive ``batch_size`` blocks hold answers of similar
+    length, so a padded batch wastes little (on SemEval, random batches pad to about twice
+    the real tokens). Shuffle, sort by length within windows of ``window`` batches, then
+    shuffle the batches; the one short batch stays last so the blocks stay aligned."""
+    order = rng.permutation(len(lengths))
+    span = batch_size * window
+    sorted_order = (
+        np.concatenate(
+            [
+                chunk[np.argsort(lengths[chunk], kind="stable")]
+                for chunk in (order[i : i + span] for i in range(0, len(order), span))
+            ]
+        )
+        if len(order)
+        else order
+    )
+    full = len(sorted_order) // batch_size * batch_size
+    blocks = sorted_order[:full].reshape(-1, batch_size)[rng.permutation(full // batch_size)]
+    return np.concatenate([blocks.reshape(-1), sorted_order[full:]])
+
+
 def make_optimizer(
     net: nn.Module, *, lr: float, weight_decay: float, steps: int, warmup: int
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:

@@ -180,6 +180,7 @@ class CrossEncoderGrader:
         valid_fraction: float = 0.15,
         valid_split: str = "answers",
         calibrate: bool = True,
+        group_by_length: bool = True,
         threads: int | None = None,
         random_state: int | None = 0,
         verbose: bool | None = None,
@@ -203,6 +204,7 @@ class CrossEncoderGrader:
         self.valid_fraction = valid_fraction
         self.valid_split = valid_split
         self.calibrate = calibrate
+        self.group_by_length = group_by_length
         self.threads = threads
         self.random_state = random_state
         self.verbose = verbose
@@ -439,14 +441,19 @@ class CrossEncoderGrader:
         history: list[dict[str, float]] = []
         best_key: tuple[float, ...] | None = None
         best_state, best_epoch, seconds = None, 0, 0.0
+        lengths = crossnet.token_lengths(self.tokenizer_, pairs, self.max_length)
         for epoch in range(1, self.epochs + 1):
             tick = time.perf_counter()
+            if self.group_by_length:
+                order = crossnet.grouped_order(lengths, self.batch_size, rng)
+            else:
+                order = rng.permutation(len(pairs))
             loss = crossnet.train_epoch(
                 net,
                 self.tokenizer_,
                 pairs,
                 targets,
-                order=rng.permutation(len(pairs)),
+                order=order,
                 batch_size=self.batch_size,
                 accumulation=self.grad_accumulation,
                 max_length=self.max_length,

@@ -1,11 +1,15 @@
 """A rich progress bar for training on a terminal: answers seen, running loss, and one line
-of validation metrics per epoch. Off a terminal (CI, a web worker, a log file) it is silent
-unless forced, so logs are not flooded with redraws."""
+of validation metrics per epoch. Off a terminal (CI, a web worker, a log file) there is no bar
+(logs are not flooded with redraws); each epoch's line and each note go to the
+``learnloop.training`` logger instead, so a long run in the background still says where it is."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
+
+log = logging.getLogger("learnloop.training")
 
 
 class TrainingBar:
@@ -52,7 +56,11 @@ class TrainingBar:
         if self.show:
             self.progress.console.print(f"{self.title} epoch {epoch}: {summary}")
             self.progress.reset(self.task, description=f"{self.title} epoch {epoch + 1}")
+        else:
+            log.info("%s epoch %d: %s", self.title, epoch, summary)
 
     def note(self, text: str) -> None:
         if self.show:
             self.progress.console.print(f"{self.title}: {text}")
+        else:
+            log.info("%s: %s", self.title, text)
