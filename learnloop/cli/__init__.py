@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 # importing a module registers its commands
-from learnloop.cli import course, db, grader, grader_registry, kt, serve, user, worker  # noqa: F401
+from learnloop.cli import (  # noqa: F401
+    course,
+    db,
+    grader,
+    grader_registry,
+    kt,
+    llm,
+    material,
+    serve,
+    tutor,
+    user,
+    worker,
+)
 from learnloop.cli.base import cli
 
 

@@ -24,12 +24,15 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 
 from learnloop.domain.course import Item, ItemType, MultipleChoiceAnswer
 from learnloop.domain.grade import Verdict
 from learnloop.domain.text import pick
 from learnloop.grading import grade_response
+from learnloop.grading.numparse import parse_number
+from learnloop.grading.safe_input import fold_math
 
 _LATEX_FRAC = re.compile(r"\\d?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _NUMBER = re.compile(
@@ -145,7 +148,43 @@ def _frac(match: re.Match[str]) -> str:
     return f"({top})/({bottom})"
 
 
+_UNITS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+_ORDINALS = {
+    "half": 2, "halves": 2, "third": 3, "quarter": 4, "quarters": 4, "fourth": 4, "fifth": 5,
+    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11,
+    "twelfth": 12,
+}  # fmt: skip
+_WORD_FRACTION = re.compile(
+    r"\b(a|an|one|" + "|".join(_UNITS[2:]) + r")[\s-]+(" + "|".join(_ORDINALS) + r")s?\b",
+    re.IGNORECASE,
+)
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(_UNITS) + r")\b", re.IGNORECASE)
+
+
+def _word_fraction(match: re.Match[str]) -> str:
+    top = match.group(1).lower()
+    n = 1 if top in ("a", "an", "one") else _UNITS.index(top)
+    return f"{n}/{_ORDINALS[match.group(2).lower()]}"
+
+
 def _fold(text: str) -> str:
+    """Maths as the graders read it: LaTeX fractions, number words ("five sixths")."""
+    text = _WORD_FRACTION.sub(_word_fraction, text)
+    text = _WORD_NUMBER.sub(lambda m: str(_UNITS.index(m.group(1).lower())), text)
     text = _LATEX_FRAC.sub(_frac, text)
     return text.replace("$", " ").replace("\\times", "×").replace("\\div", "÷")
 
@@ -194,6 +233,25 @@ class LeakCheck:
         }[self.item.type]
         return finder(text)
 
+    @cached_property
+    def _target(self) -> Fraction | None:
+        answer = self.item.answer
+        try:
+            return parse_number(fold_math(answer.value)).value  # type: ignore[union-attr]
+        except Exception:
+            return None
+
+    def _near(self, span: str) -> bool:
+        """A decimal within 0.5 % of an answer with no exact decimal (0.833 for 5/6)."""
+        target = self._target
+        if target is None or target == 0 or "." not in span:
+            return False
+        try:
+            value = parse_number(fold_math(span)).value
+        except Exception:
+            return False
+        return abs(value - target) <= abs(target) / 200
+
     def _numbers(self, text: str) -> str | None:
         for match in [*_NUMBER.finditer(text), *_ZH_NUMBER.finditer(text)]:
             span = match.group()
@@ -203,7 +261,9 @@ class LeakCheck:
             if _STEP_WORD.search(before) or (_LINE_START.search(before) and marker):
                 continue  # "Step 2", "第2步", a "2." or "2)" list marker: numbering, not a value
             for candidate in (span, re.sub(r"\s?[A-Za-z°µ]{1,4}$", "", span)):
-                if self._accepts(candidate) and not self._in_prompt(candidate):
+                if (self._accepts(candidate) or self._near(candidate)) and not self._in_prompt(
+                    candidate
+                ):
                     return span
         return None
 
@@ -230,6 +290,10 @@ class LeakCheck:
                 label = label.strip().lower()
                 if len(label) >= 2 and label in lowered:
                     return label
+        for line in text.splitlines():
+            bare = line.strip().strip(".()*:：。 ")
+            if bare and len(bare) <= 3 and self._accepts(bare):
+                return line.strip()  # a reply that is just the letter
         for pattern in (_CHOICE_CLAIM, _CHOICE_VERDICT):
             for match in pattern.finditer(text):
                 ids = [g for g in match.groups() if g]
@@ -266,6 +330,22 @@ class LeakCheck:
             if said >= max(1, math.ceil(len(parts) * 2 / 3)):
                 return text.strip()[:200]
         return None
+
+
+def redact(text: str, check: LeakCheck, *, mark: str = "[…]") -> str | None:
+    """``text`` with every span that answers the item replaced by ``mark``: course pages
+    may work the very exercise a student is on. ``None`` when a give-away cannot be cut out
+    (it is spread over the text), so the caller drops the text instead."""
+    if check.item.type is ItemType.FREE_TEXT:
+        return None if check.find(text) else text
+    for _ in range(100):
+        span = check.find(text)
+        if span is None:
+            return text
+        if span not in text:
+            return None
+        text = text.replace(span, mark)
+    return None
 
 
 @dataclass

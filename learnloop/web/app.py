@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
 from learnloop import __version__
+from learnloop.errors import LearnloopError
 from learnloop.services.context import Backend
+from learnloop.services.tutor import Tutor
+from learnloop.tutor.chat import ChatModel
 from learnloop.web.deps import refuse_nul_characters
 from learnloop.web.errors import ERROR_RESPONSES, install_error_handlers
-from learnloop.web.routes import attempts, auth, classes, courses, grader, meta, review, users
+from learnloop.web.routes import (
+    attempts,
+    auth,
+    classes,
+    courses,
+    grader,
+    meta,
+    review,
+    tutor,
+    users,
+)
+
+log = logging.getLogger(__name__)
+_FROM_SETTINGS: Any = object()
 
 API_PREFIX = "/api/v1"
 
@@ -26,8 +44,30 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(backend: Backend | None = None) -> FastAPI:
-    """Build the app; without ``backend`` it connects using the settings."""
+def make_tutor(backend: Backend, chat_model: ChatModel | None = _FROM_SETTINGS) -> Tutor:
+    """The tutor with ``chat_model``, or the one the settings choose. A model that cannot
+    work here (its extra not installed, bad settings) turns generation off, with the reason
+    shown to students, rather than stopping the server."""
+    if chat_model is not _FROM_SETTINGS:
+        return Tutor(backend, chat_model, off_reason=None if chat_model else "generation is off")
+    from learnloop.tutor.models import make_chat_model
+
+    try:
+        model = make_chat_model(backend.settings)
+        reason = model.unavailable_reason() if model is not None else None
+    except LearnloopError as exc:
+        model, reason = None, exc.message
+    if reason is not None:
+        log.warning("the tutor answers without generation: %s", reason)
+        model = None
+    return Tutor(backend, model, off_reason=reason)
+
+
+def create_app(
+    backend: Backend | None = None, *, chat_model: ChatModel | None = _FROM_SETTINGS
+) -> FastAPI:
+    """Build the app; without ``backend`` it connects using the settings, and without
+    ``chat_model`` the tutor uses the one the settings choose (``None``: generation off)."""
     app = FastAPI(
         lifespan=_lifespan,
         title="learnloop",
@@ -37,8 +77,9 @@ def create_app(backend: Backend | None = None) -> FastAPI:
         docs_url="/docs",
     )
     app.state.backend = backend or Backend.open()
+    app.state.tutor = make_tutor(app.state.backend, chat_model)
     install_error_handlers(app)
-    for module in (meta, auth, users, classes, courses, attempts, review, grader):
+    for module in (meta, auth, users, classes, courses, attempts, review, grader, tutor):
         app.include_router(
             module.router,
             prefix=API_PREFIX,
