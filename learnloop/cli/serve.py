@@ -24,6 +24,27 @@ def _run_server(host: str, port: int, workers: int) -> None:
     )
 
 
+def _prepare_tutor() -> str:
+    """Assemble the local model now (once, with a progress bar) rather than on the first
+    question; one line on how the tutor will answer."""
+    settings = get_settings()
+    from learnloop.errors import LearnloopError
+    from learnloop.tutor.models import make_chat_model
+
+    try:
+        model = make_chat_model(settings)
+        reason = model.unavailable_reason() if model is not None else "LEARNLOOP_CHAT_BACKEND=off"
+        if model is not None and reason is None and settings.chat_backend == "local":
+            from learnloop.tutor.weights import ensure_model
+
+            ensure_model(settings.local_model, settings.data_dir)
+    except LearnloopError as exc:
+        model, reason = None, exc.message
+    if model is None or reason is not None:
+        return f"tutor: generation off ({reason}); it answers with course passages"
+    return f"tutor: {model.describe()}"
+
+
 @cli.command()
 @click.option(
     "--host", default=None, help="Interface to listen on [default: LEARNLOOP_HOST or 127.0.0.1]."
@@ -57,6 +78,7 @@ def demo(then_serve: bool, host: str | None, port: int | None) -> None:
     backend.close()
     for line in done:
         console.print(line, markup=False)
+    console.print(_prepare_tutor(), markup=False)
     host, port = host or settings.host, port or settings.port
     console.print(f"\nDemo ready. Open http://{host}:{port} and log in as one of:")
     for account in DEMO_ACCOUNTS:

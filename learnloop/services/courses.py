@@ -2,7 +2,8 @@
 
 Import is all-or-nothing (one transaction, after the pack validated cleanly) and re-import
 updates in place: rows are matched by their pack ids, so attempts, grades and mastery that
-point at them survive. Rows whose ids left the pack are retired, never deleted.
+point at them survive. Rows whose ids left the pack are retired, never deleted. The import
+ends by rebuilding the course's material search index (``services.retrieval``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from learnloop.courses import export_pack, load_pack
 from learnloop.domain import Concept, Course, CoursePack, Item, Material
 from learnloop.errors import NotFoundError
+from learnloop.services import retrieval
 from learnloop.storage.tables import (
     ConceptRow,
     CourseRow,
@@ -56,13 +58,15 @@ class ImportReport:
     concepts: KindReport = field(default_factory=KindReport)
     items: KindReport = field(default_factory=KindReport)
     materials: KindReport = field(default_factory=KindReport)
+    index: retrieval.IndexReport | None = None
 
     def summary(self) -> str:
         verb = "imported" if self.created else "updated"
-        return (
+        text = (
             f"course {self.course_id!r} {verb}: concepts {self.concepts}; items {self.items}; "
             f"materials {self.materials}"
         )
+        return f"{text}; {self.index.summary()}" if self.index is not None else text
 
 
 def _concept_fields(c: Concept) -> dict[str, Any]:
@@ -125,11 +129,17 @@ def _sync_rows(
 
 
 def import_pack(
-    session: Session, *, pack: CoursePack, progress: Progress | None = None
+    session: Session,
+    *,
+    pack: CoursePack,
+    progress: Progress | None = None,
+    embedder: retrieval.EmbedderChoice = "settings",
 ) -> ImportReport:
-    """Store ``pack``; the caller's transaction makes it all-or-nothing."""
+    """Store ``pack`` and index its materials for search (embedded with ``embedder``: by
+    default ``LEARNLOOP_EMBEDDING_MODEL``'s, keywords only where it is not installed); the
+    caller's transaction makes it all-or-nothing."""
     tick = progress or (lambda _step, _done, _total: None)
-    total = 4
+    total = 5
     course = session.scalar(select(CourseRow).where(CourseRow.key == pack.course.id))
     report = ImportReport(course_id=pack.course.id, created=course is None)
     if course is None:
@@ -192,14 +202,23 @@ def import_pack(
     )
     session.flush()
     tick("materials", 4, total)
+
+    report.index = retrieval.index_course_row(
+        session, course=course, embedder=embedder, progress=progress
+    )
+    tick("search index", 5, total)
     return report
 
 
 def import_path(
-    session: Session, *, path: str | Path, progress: Progress | None = None
+    session: Session,
+    *,
+    path: str | Path,
+    progress: Progress | None = None,
+    embedder: retrieval.EmbedderChoice = "settings",
 ) -> ImportReport:
     """Validate the pack at ``path`` (raising with every problem) and store it."""
-    return import_pack(session, pack=load_pack(path), progress=progress)
+    return import_pack(session, pack=load_pack(path), progress=progress, embedder=embedder)
 
 
 def get_course_row(session: Session, *, course_id: str) -> CourseRow:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -242,6 +243,34 @@ class MaterialConceptRow(Base):
         ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MaterialChunkRow(Base):
+    """A passage of a material as the material search indexes it (``services.retrieval``).
+
+    Rebuilt whole when the course is imported or ``learnloop material reindex`` runs; every
+    row of one build carries the same ``indexed_at``, which versions the search index that
+    server processes keep in memory.
+    """
+
+    __tablename__ = "material_chunks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    material: Mapped[str] = mapped_column(String(128))
+    """The material's key (``MaterialRow.key``)."""
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(Text, default="")
+    section: Mapped[str] = mapped_column(Text, default="")
+    """Heading path, ``Adding fractions › Same denominator``."""
+    anchor: Mapped[str] = mapped_column(Text, default="")
+    """Fragment id of the section's heading, to link to ``material#anchor``."""
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """float32 vector (little-endian bytes) from ``embedder``; NULL: keywords only."""
+    embedder: Mapped[str | None] = mapped_column(String(64))
+    indexed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 # --- learning records ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import numpy as np
 
 from learnloop.errors import InvalidInputError, MissingExtraError, NotFittedError
+from learnloop.training.blend import PARTNERS, Blend, fit_blend
 from learnloop.training.calibration import (
     TemperatureScaler,
     negative_log_likelihood,
@@ -69,6 +70,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "lr": 2e-5,
         "patience": None,
         "calibrate": False,
+        "blend": None,
         "valid_fraction": 0.0,
     },
 }
@@ -156,6 +158,7 @@ class CrossEncoderGrader:
     classes_: tuple[str, ...]
     label_set_: str | None
     temperature_: float
+    blend_: Blend | None
     info_: dict[str, Any]
 
     def __init__(
@@ -180,6 +183,7 @@ class CrossEncoderGrader:
         valid_fraction: float = 0.15,
         valid_split: str = "answers",
         calibrate: bool = True,
+        blend: str | None = "tfidf",
         group_by_length: bool = True,
         threads: int | None = None,
         random_state: int | None = 0,
@@ -204,6 +208,7 @@ class CrossEncoderGrader:
         self.valid_fraction = valid_fraction
         self.valid_split = valid_split
         self.calibrate = calibrate
+        self.blend = blend
         self.group_by_length = group_by_length
         self.threads = threads
         self.random_state = random_state
@@ -242,6 +247,10 @@ class CrossEncoderGrader:
             raise InvalidInputError("valid_fraction and warmup_ratio must be in [0, 1)")
         if self.patience is not None and self.patience < 1:
             raise InvalidInputError(f"patience must be at least 1 or None, not {self.patience}")
+        if self.blend is not None and self.blend not in PARTNERS:
+            raise InvalidInputError(
+                f"blend={self.blend!r} is not one of {', '.join(PARTNERS)} or None"
+            )
 
     def _check_data(self, data: GradingDataset, role: str) -> None:
         where = f"the {role} dataset {data.name or '(unnamed)'}"
@@ -382,7 +391,10 @@ class CrossEncoderGrader:
                 net.eval()
                 self.net_ = net
                 self.temperature_ = 1.0
+                self.blend_ = None
                 final = self._finish(valid_pairs, y_valid) if valid_pairs else {}
+                if valid is not None and final and self._blends():
+                    final.update(self._fit_blend(train, valid, valid_pairs, y_valid, bar))
                 if "calibration" in final:
                     c = final["calibration"]
                     bar.note(
@@ -414,6 +426,36 @@ class CrossEncoderGrader:
 
     def _calibrates(self) -> bool:
         return self.calibrate and self.head == "classification"
+
+    def _blends(self) -> bool:
+        return self.blend is not None and self.head == "classification"
+
+    def _fit_blend(
+        self,
+        train: GradingDataset,
+        valid: GradingDataset,
+        valid_pairs: list[tuple[str, str]],
+        y_valid: np.ndarray | None,
+        bar: TrainingBar,
+    ) -> dict[str, Any]:
+        """Stack the network with its partner on the validation answers (see ``blend``)."""
+        assert y_valid is not None and self.blend is not None
+        logits = self._logits(self.net_, valid_pairs)
+        blend = fit_blend(self.blend, train, valid, logits, y_valid, len(self.classes_))
+        if blend is None:
+            bar.note(f"not stacked with {self.blend}: the validation answers lack a label")
+            return {"blend": None}
+        self.blend_ = blend
+        proba = blend.proba(logits, list(valid))
+        true = [self.classes_[i] for i in y_valid]
+        pred = [self.classes_[i] for i in proba.argmax(axis=1)]
+        summary = grading_summary(true, pred, self.classes_)
+        ece = expected_calibration_error(proba, y_valid)
+        bar.note(
+            f"stacked with {self.blend}: validation accuracy {summary['accuracy']:.4f}, "
+            f"ECE {ece:.4f} (fitted on these answers)"
+        )
+        return {"blend": {"partner": self.blend, "valid_metrics": summary, "ece": round(ece, 5)}}
 
     def _train(
         self,
@@ -550,7 +592,11 @@ class CrossEncoderGrader:
         """Calibrated ``[n, classes]`` probabilities, columns in ``classes_`` order."""
         self._check_fitted()
         self._check_classifier()
-        return softmax(self._predict_logits(examples), self.temperature_)
+        examples = list(examples)
+        logits = self._predict_logits(examples)
+        if (blend := getattr(self, "blend_", None)) is not None:
+            return blend.proba(logits, examples)
+        return softmax(logits, self.temperature_)
 
     def predict(self, examples: Examples) -> list[str]:
         """The most probable label of each answer."""
@@ -584,6 +630,7 @@ class CrossEncoderGrader:
                 "label_set": self.label_set_,
                 "classes": list(self.classes_),
                 "temperature": self.temperature_,
+                "blend": blend.save(path) if (blend := getattr(self, "blend_", None)) else None,
                 "info": self.info_,
             },
         )
@@ -609,6 +656,8 @@ class CrossEncoderGrader:
         grader.classes_ = tuple(config.get("classes", ()))
         grader.label_set_ = config.get("label_set")
         grader.temperature_ = float(config.get("temperature", 1.0))
+        record = config.get("blend")
+        grader.blend_ = Blend.load(path, record) if record else None
         n_out = 1 if grader.head == "regression" else len(grader.classes_)
         with crossnet.torch_threads(grader.threads):
             grader.net_, grader.tokenizer_ = crossnet.load(path, n_out, grader.head_dropout)

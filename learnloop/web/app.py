@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,7 +42,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Route handlers are plain functions that FastAPI runs in anyio's thread pool.
     limiter = anyio.to_thread.current_default_thread_limiter()
     limiter.total_tokens = app.state.backend.settings.threads
+    model = app.state.tutor.model
+    if model is not None:  # load the weights now, not on the first question
+        threading.Thread(target=_warm, args=(model,), name="tutor-load", daemon=True).start()
     yield
+
+
+def _warm(model: ChatModel) -> None:
+    try:
+        model.load()
+    except LearnloopError as exc:
+        log.warning("the tutor's model did not load: %s", exc.message)
 
 
 def make_tutor(backend: Backend, chat_model: ChatModel | None = _FROM_SETTINGS) -> Tutor:

@@ -136,6 +136,9 @@ def test_validation_report_calibration_and_history_are_kept(fitted: CrossEncoder
     assert info["valid_report"]["labels"] == ["incorrect", "correct"]
     assert np.sum(info["valid_confusion"]["matrix"]) == info["valid_examples"]
     assert info["train_examples_per_second"] > 0
+    # stacked with TF-IDF on the validation answers: the combiner is the calibration
+    assert info["blend"]["partner"] == "tfidf" and fitted.blend_ is not None
+    assert 0 <= info["blend"]["ece"] <= 1 and "accuracy" in info["blend"]["valid_metrics"]
 
 
 def test_saved_directory_predicts_the_same(
@@ -144,6 +147,7 @@ def test_saved_directory_predicts_the_same(
     path = fitted.save(tmp_path / "grader")
     files = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
     assert {"config.json", "README.md", "head.safetensors", "encoder/model.safetensors"} <= files
+    assert {"partner/config.json", "partner/weights.npz"} <= files
     assert not [f for f in files if f.endswith((".pkl", ".bin", ".pt", ".pth"))]
     config = json.loads((path / "config.json").read_text())
     assert config["classes"] == ["incorrect", "correct"]
@@ -258,6 +262,7 @@ def test_plain_preset_is_the_textbook_fine_tune() -> None:
     plain = CrossEncoderGrader.preset("plain", threads=1)
     assert plain.epochs == 3 and plain.lr == 2e-5 and plain.threads == 1
     assert plain.patience is None and plain.calibrate is False and plain.valid_fraction == 0
+    assert plain.blend is None
     assert "plain" in PRESETS
     with pytest.raises(InvalidInputError, match="plain"):
         CrossEncoderGrader.preset("fancy")

@@ -190,7 +190,10 @@ class ConversationOut(BaseModel):
 
 @router.get("/conversations", response_model=list[ConversationOut], summary="My conversations")
 def my_conversations(backend: BackendDep, user: UserDep) -> list[ConversationOut]:
-    return [ConversationOut(**vars(c)) for c in tutor.conversations(backend, user)]
+    return [
+        ConversationOut.model_validate(c, from_attributes=True)
+        for c in tutor.conversations(backend, user)
+    ]
 
 
 @router.get(
@@ -199,4 +202,5 @@ def my_conversations(backend: BackendDep, user: UserDep) -> list[ConversationOut
 def one_conversation(
     conversation_id: IdPath, backend: BackendDep, user: UserDep
 ) -> ConversationOut:
-    return ConversationOut(**vars(tutor.conversation(backend, user, conversation_id)))
+    found = tutor.conversation(backend, user, conversation_id)
+    return ConversationOut.model_validate(found, from_attributes=True)
