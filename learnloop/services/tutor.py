@@ -614,7 +614,7 @@ def _passages(s: Session, course_key: str, query: str, language: str) -> list[Pa
 def _without_answers(passages: list[Passage], check: LeakCheck) -> list[Passage]:
     """The passages with the unfinished item's answer cut out (a page may work that very
     exercise); a passage it cannot be cut from is left out."""
-    kept = []
+    kept: list[Passage] = []
     for p in passages:
         text = redact(p.text, check)
         if text is not None:
