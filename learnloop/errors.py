@@ -13,6 +13,7 @@
     ├── InvalidInputError          bad input from a user or a file
     │   └── CoursePackError        a course pack with problems; carries every ``Problem`` found
     ├── DatabaseError              the database cannot be reached or is at the wrong version
+    ├── ChatModelUnavailable       the tutor's chat model cannot answer (weights, server, load)
     └── NotFittedError             a learned model used before ``fit``
 
 The CLI prints ``str(error)`` on one line and exits non-zero; the web API turns each class into
@@ -135,6 +136,14 @@ def _plural(n: int, noun: str) -> str:
 
 class DatabaseError(LearnloopError):
     code = "database_error"
+    status = 503
+
+
+class ChatModelUnavailable(LearnloopError):
+    """The chat model cannot generate: corrupt or missing weights, llama.cpp failed to load
+    them, or the OpenAI-compatible server is unreachable or refused the request."""
+
+    code = "chat_model_unavailable"
     status = 503
 
 
