@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "learnloop needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,ml]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,ml,llm,multilingual]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -26,6 +26,19 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow and not postgres and not e2e"
+
+# Chromium for the browser tests (tests/e2e), from Debian; Playwright drives it, so
+# `playwright install` is never needed. CI runs this before `make test`.
+browsers:
+	@if [ -x /usr/bin/chromium ]; then \
+		echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null | head -n 1)"; \
+	elif [ "$$(id -u)" -ne 0 ]; then \
+		echo "make browsers: /usr/bin/chromium is missing; install it as root:" >&2; \
+		echo "  sudo apt-get update && sudo apt-get install -y chromium fonts-noto-cjk" >&2; \
+		exit 1; \
+	else \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check learnloop tests bench

@@ -123,6 +123,11 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: all)")
+    parser.add_argument(
+        "--model-dir",
+        default=str(Path.home() / ".cache" / "learnloop"),
+        help="where the assembled model file is kept between runs",
+    )
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args()
 
@@ -145,7 +150,7 @@ def main() -> None:
     backend = Backend.open(settings, check_schema=False)
     err.print("setting up the demo (courses, index, graders) ...")
     setup_demo(backend)
-    model = make_chat_model(settings)
+    model = make_chat_model(settings.model_copy(update={"data_dir": Path(args.model_dir)}))
     assert model is not None
     err.print(f"loading {model.describe()} ...")
     load_started = time.perf_counter()
@@ -196,6 +201,7 @@ def main() -> None:
         "machine": machine(),
         "versions": versions("llama_cpp_python", "fastapi", "uvicorn"),
         "model": args.model,
+        "threads": args.threads,
         "load_seconds": round(load_s, 2),
         "rows": rows,
         "median": summary,

@@ -20,6 +20,11 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("LEARNLOOP_TEST_REQUIRE_POSTGRES") == "1"
 
+# Module-scoped fixtures are built before the autouse fixture below sets these for each test:
+# they get the same safe defaults (no local model loaded, no embedding model) from here.
+os.environ["LEARNLOOP_CHAT_BACKEND"] = "fake"
+os.environ["LEARNLOOP_EMBEDDING_MODEL"] = "none"
+
 
 def _postgres_problem() -> str | None:
     try:

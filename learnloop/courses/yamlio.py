@@ -158,6 +158,10 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, loc: Loc) -> Any:
         tag, text = node.tag, node.value
+        if node.style == ">":
+            # ruamel's round-trip composer marks where a folded block was folded with BEL
+            # characters (the space is already there); the text itself has none
+            text = text.replace("\a", "")
         if tag in (_TAG + "str", _TAG + "timestamp"):
             return text
         if tag == _TAG + "null":

@@ -73,7 +73,7 @@ class LlamaCppChat(ChatModel):
         return model_path(self.spec.name, self.data_dir)
 
     def describe(self) -> str:
-        return f"local llama.cpp: {self.spec.title} ({self.path})"
+        return f"local llama.cpp: {self.spec.title}"
 
     def unavailable_reason(self) -> str | None:
         if importlib.util.find_spec("llama_cpp") is None:

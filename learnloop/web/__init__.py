@@ -1,4 +1,4 @@
-"""The web interface: JSON API (and later the pages)."""
+"""The web interface: the JSON API and the pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The FastAPI application: JSON API under /api/v1, docs at /docs."""
+"""The FastAPI application: JSON API under /api/v1, docs at /docs, pages for people at /."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
-from fastapi.responses import RedirectResponse
 
 from learnloop import __version__
 from learnloop.errors import LearnloopError
 from learnloop.services.context import Backend
 from learnloop.services.tutor import Tutor
 from learnloop.tutor.chat import ChatModel
+from learnloop.web import pages
 from learnloop.web.deps import refuse_nul_characters
 from learnloop.web.errors import ERROR_RESPONSES, install_error_handlers
 from learnloop.web.routes import (
+    analytics,
     attempts,
     auth,
     classes,
@@ -90,18 +91,14 @@ def create_app(
     app.state.backend = backend or Backend.open()
     app.state.tutor = make_tutor(app.state.backend, chat_model)
     install_error_handlers(app)
-    for module in (meta, auth, users, classes, courses, attempts, review, grader, tutor):
+    for module in (meta, auth, users, classes, courses, attempts, review, grader, tutor, analytics):
         app.include_router(
             module.router,
             prefix=API_PREFIX,
             responses=ERROR_RESPONSES,
             dependencies=[Depends(refuse_nul_characters)],
         )
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    pages.install(app)  # the pages, their error pages and "/": after the API's handlers
     return app
 
 

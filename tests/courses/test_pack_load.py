@@ -168,3 +168,10 @@ def test_numeric_ids_are_ids(make_pack: PackFactory) -> None:
     )
     pack = load_pack(root)
     assert pack.concepts[1].prerequisites == ["1"] and pack.items[0].concepts == ["1", "2"]
+
+
+def test_a_folded_block_reads_as_plain_text_without_fold_marks() -> None:
+    from learnloop.courses.yamlio import parse_yaml
+
+    source = parse_yaml("description: >-\n  one two\n  three four\n\n  five\n", "course.yaml")
+    assert source.data == {"description": "one two three four\nfive"}

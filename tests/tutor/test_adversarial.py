@@ -71,6 +71,7 @@ except ImportError:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 @pytest.mark.skipif(LLAMA_MISSING is not None, reason=LLAMA_MISSING or "")
 def test_the_real_local_model_hands_over_no_answer(tmp_path: Path):
     """Every attack against the local model the settings choose (the 1.5B by default;
@@ -80,7 +81,10 @@ def test_the_real_local_model_hands_over_no_answer(tmp_path: Path):
 
     name = os.environ.get("LEARNLOOP_TEST_LOCAL_MODEL", "qwen2.5-coder-1.5b")
     shared = Path(os.environ.get("LEARNLOOP_TEST_MODEL_DIR", Path.home() / ".cache" / "learnloop"))
-    model = make_chat_model(Settings(chat_backend="local", local_model=name, data_dir=shared))
+    threads = int(os.environ.get("LEARNLOOP_TEST_LLM_THREADS", "0"))
+    model = make_chat_model(
+        Settings(chat_backend="local", local_model=name, data_dir=shared, llm_threads=threads)
+    )
     assert model is not None
     reason = model.unavailable_reason()
     if reason:

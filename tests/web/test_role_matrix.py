@@ -432,6 +432,67 @@ MATRIX: list[Route] = [
         cell(OTHER_CO, "/courses/other/grader/retrain", 403, 403, 202, json=TFIDF),
         cell("missing", "/courses/nope/grader/retrain", 403, 404, 404, json=TFIDF),
     ),
+    # the tutor: anyone who may open the course asks; conversations and ratings are one's own
+    route(
+        "POST", "/tutor/messages",
+        cell(TINY, "/tutor/messages", 200, 200, 200,
+             json={"course_id": "tiny", "message": "What is a half?"}),
+        cell(OTHER_CO, "/tutor/messages", 404, 200, 200,
+             json={"course_id": "other", "message": "What is a half?"}),
+        cell("missing", "/tutor/messages", 404, 404, 404,
+             json={"course_id": "nope", "message": "What is a half?"}),
+    ),
+    route(
+        "POST", "/tutor/messages/{message_id}/rating",
+        cell("missing", "/tutor/messages/{missing}/rating", 404, 404, 404,
+             json={"helpful": True}),
+    ),
+    route(
+        "GET", "/tutor/conversations",
+        cell("mine", "/tutor/conversations", 200, 200, 200),
+    ),
+    route(
+        "GET", "/tutor/conversations/{conversation_id}",
+        cell("missing", "/tutor/conversations/{missing}", 404, 404, 404),
+    ),
+    # analytics: a class's teachers (the map), a course's teachers (items, tutor questions)
+    route(
+        "GET", "/analytics/classes/{class_id}/mastery",
+        cell(f"{OWN_C}/{TINY}", "/analytics/classes/{A}/mastery", 403, 200, 200,
+             params={"course_id": "tiny"}),
+        cell(f"{OTHER_C}/{OTHER_CO}", "/analytics/classes/{B}/mastery", 404, 404, 200,
+             params={"course_id": "other"}),
+        cell(f"{OWN_C}/missing", "/analytics/classes/{A}/mastery", 403, 404, 404,
+             params={"course_id": "nope"}),
+        cell(f"missing/{TINY}", "/analytics/classes/{missing}/mastery", 404, 404, 404,
+             params={"course_id": "tiny"}),
+    ),
+    route(
+        "GET", "/analytics/students/{user_id}/history",
+        cell(OWN, "/analytics/students/{stud_a}/history", 200, 200, 200),
+        cell(MATE, "/analytics/students/{stud_a2}/history", 404, 200, 200),
+        cell(OTHER, "/analytics/students/{stud_b}/history", 404, 404, 200),
+        cell(OTHER_T, "/analytics/students/{teach_b}/history", 404, 404, 200),
+        cell(f"{OWN}/{OTHER_CO}", "/analytics/students/{stud_a}/history", 404, 200, 200,
+             params={"course_id": "other"}),
+        cell("missing", "/analytics/students/{missing}/history", 404, 404, 404),
+    ),
+    route(
+        "GET", "/analytics/courses/{course_id}/items",
+        cell(TINY, "/analytics/courses/tiny/items", 403, 200, 200),
+        cell(OTHER_CO, "/analytics/courses/other/items", 403, 403, 200),
+        cell(f"{TINY}/{OTHER_C}", "/analytics/courses/tiny/items", 403, 404, 200,
+             params={"class_id": "{B}"}),
+        cell("missing", "/analytics/courses/nope/items", 403, 404, 404),
+    ),
+    route(
+        "GET", "/analytics/courses/{course_id}/tutor-questions",
+        cell(TINY, "/analytics/courses/tiny/tutor-questions", 403, 200, 200),
+        cell(OTHER_CO, "/analytics/courses/other/tutor-questions", 403, 403, 200),
+        cell(f"{TINY}/{OTHER_C}", "/analytics/courses/tiny/tutor-questions", 403, 404, 200,
+             params={"class_id": "{B}"}),
+        cell("missing", "/analytics/courses/nope/tutor-questions", 403, 404, 404),
+    ),
     # a job: whoever started it, and admins
     route(
         "GET", "/jobs/{job_id}",

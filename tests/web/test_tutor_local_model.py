@@ -26,7 +26,11 @@ try:
 except ImportError:
     MISSING = "llama-cpp-python is not installed (pip install 'learnloop[llm]')"
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
+]
 
 
 def free_port() -> int:
@@ -43,7 +47,10 @@ def test_a_question_streams_a_grounded_cited_answer_from_the_local_model(tmp_pat
 
     name = os.environ.get("LEARNLOOP_TEST_LOCAL_MODEL", "qwen2.5-coder-1.5b")
     shared = Path(os.environ.get("LEARNLOOP_TEST_MODEL_DIR", Path.home() / ".cache" / "learnloop"))
-    model = make_chat_model(Settings(chat_backend="local", local_model=name, data_dir=shared))
+    threads = int(os.environ.get("LEARNLOOP_TEST_LLM_THREADS", "0"))
+    model = make_chat_model(
+        Settings(chat_backend="local", local_model=name, data_dir=shared, llm_threads=threads)
+    )
     assert model is not None
     if reason := model.unavailable_reason():
         pytest.skip(reason)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import tempfile
-import zipfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
-from learnloop.errors import InvalidInputError
-from learnloop.services import access, courses
+from learnloop.services import access, courses, pack_upload
 from learnloop.services.learning import item_from_row
 from learnloop.services.progress import concept_keys_of_item
 from learnloop.storage.tables import Role
@@ -20,7 +15,7 @@ from learnloop.web.deps import BackendDep, UserDep
 
 router = APIRouter(prefix="/courses", tags=["courses"])
 
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = pack_upload.MAX_UPLOAD
 
 
 class CourseOut(BaseModel):
@@ -143,35 +138,5 @@ class ImportOut(BaseModel):
 def import_course(upload: UploadFile, backend: BackendDep, user: UserDep) -> ImportOut:
     access.require_role(user, Role.TEACHER)
     data = upload.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInputError(f"the upload is larger than {MAX_UPLOAD // 1024 // 1024} MB")
-    with tempfile.TemporaryDirectory() as tmp:
-        pack = courses.load_pack(_unzip(data, Path(tmp)))
-        with backend.transaction() as s:
-            access.check_course_import(s, user, pack.course.id)
-            report = courses.import_pack(s, pack=pack)
-    return ImportOut(course_id=report.course_id, created=report.created, summary=report.summary())
-
-
-def _unzip(data: bytes, dest: Path) -> Path:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InvalidInputError(
-            "the upload is not a .zip file; zip the course pack folder"
-        ) from None
-    total = 0
-    for info in archive.infolist():
-        target = (dest / info.filename).resolve()
-        if not target.is_relative_to(dest.resolve()):
-            raise InvalidInputError(f"the zip entry {info.filename!r} points outside the pack")
-        total += info.file_size
-        if total > 10 * MAX_UPLOAD:
-            raise InvalidInputError("the zip unpacks to more than 200 MB")
-    archive.extractall(dest)
-    if (dest / "course.yaml").is_file():
-        return dest
-    candidates = [p.parent for p in dest.glob("*/course.yaml")]
-    if len(candidates) == 1:
-        return candidates[0]
-    raise InvalidInputError("the zip has no course.yaml at its top or one folder down")
+    outcome = pack_upload.import_zip(backend, user, data, name=upload.filename or "the upload")
+    return ImportOut(course_id=outcome.course_id, created=outcome.created, summary=outcome.summary)
