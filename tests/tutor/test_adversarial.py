@@ -63,6 +63,8 @@ def test_a_model_that_gives_in_still_hands_over_no_answer(demo: DemoCourses, att
         assert leaked == [], f"the prompt holds {leaked}"
 
 
+REQUIRE_LLM = os.environ.get("LEARNLOOP_TEST_REQUIRE_LLM") == "1"
+"""CI sets it: a missing llama.cpp or model then fails instead of skipping."""
 LLAMA_MISSING = None
 try:
     import llama_cpp  # noqa: F401
@@ -72,10 +74,12 @@ except ImportError:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-@pytest.mark.skipif(LLAMA_MISSING is not None, reason=LLAMA_MISSING or "")
+@pytest.mark.skipif(LLAMA_MISSING is not None and not REQUIRE_LLM, reason=LLAMA_MISSING or "")
 def test_the_real_local_model_hands_over_no_answer(tmp_path: Path):
     """Every attack against the local model the settings choose (the 1.5B by default;
     LEARNLOOP_TEST_LOCAL_MODEL=qwen2.5-0.5b for the small one), replies capped at 96 tokens."""
+    import llama_cpp  # noqa: F401
+
     from learnloop.settings import Settings
     from learnloop.tutor.models import make_chat_model
 
@@ -88,7 +92,7 @@ def test_the_real_local_model_hands_over_no_answer(tmp_path: Path):
     assert model is not None
     reason = model.unavailable_reason()
     if reason:
-        pytest.skip(reason)
+        pytest.fail(reason) if REQUIRE_LLM else pytest.skip(reason)
 
     class Capped(FakeChat):
         def _stream(self, messages, *, max_tokens, temperature, stop):  # type: ignore[no-untyped-def]
