@@ -57,7 +57,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.* as a script
 
-from bench.machine import machine, versions
+from bench.machine import machine, versions, write_report
 from learnloop.errors import LearnloopError
 from learnloop.grading.learned import (
     Grader,
@@ -396,11 +396,7 @@ def markdown(report: dict[str, Any]) -> str:
 def save(report: dict[str, Any], results: Path, started: float) -> Path:
     """Written after every row, so a run cut short keeps what it measured."""
     report["wall_seconds"] = round(time.perf_counter() - started, 1)
-    results.mkdir(parents=True, exist_ok=True)
-    stem = results / f"grading-{report['date'][:10]}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report))
-    return stem
+    return write_report(results, "grading", report, markdown(report))
 
 
 # --- main ----------------------------------------------------------------------------------

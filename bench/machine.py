@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 from importlib import metadata
@@ -37,3 +38,12 @@ def versions(*extra: str) -> dict[str, str]:
         with contextlib.suppress(metadata.PackageNotFoundError):
             out[dist] = metadata.version(dist)
     return out
+
+
+def write_report(results: Path, name: str, report: dict[str, Any], markdown: str) -> Path:
+    """``results/<name>-<date>.json`` (the report) and ``.md`` (``markdown``); the stem."""
+    results.mkdir(parents=True, exist_ok=True)
+    stem = results / f"{name}-{report['date'][:10]}"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    stem.with_suffix(".md").write_text(markdown)
+    return stem

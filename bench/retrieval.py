@@ -48,7 +48,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.* as a script
 
-from bench.machine import machine, versions
+from bench.machine import machine, versions, write_report
 from learnloop.retrieval import EMBEDDERS, Embedder, Hit, HybridIndex
 from learnloop.retrieval.index import Method
 from learnloop.services import Backend, courses, retrieval
@@ -207,11 +207,7 @@ def markdown(report: dict[str, Any]) -> str:
 
 def save(report: dict[str, Any], results: Path, started: float) -> Path:
     report["wall_seconds"] = round(time.perf_counter() - started, 1)
-    results.mkdir(parents=True, exist_ok=True)
-    stem = results / f"retrieval-{report['date'][:10]}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report))
-    return stem
+    return write_report(results, "retrieval", report, markdown(report))
 
 
 def main() -> None:

@@ -40,7 +40,7 @@ import httpx  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from bench.machine import machine, versions  # noqa: E402
+from bench.machine import machine, versions, write_report  # noqa: E402
 
 QUESTIONS = [
     ("fractions", "Why do I need a common denominator to add fractions?"),
@@ -221,10 +221,6 @@ def main() -> None:
         )
     out.print(table)
     out.print(f"overhead on time to first token: {overhead:+.1%} (aim: at most +20 %)")
-    results = Path(args.results)
-    results.mkdir(parents=True, exist_ok=True)
-    stem = results / f"tutor-{datetime.now(UTC).date()}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     lines = [
         f"# Tutor speed ({report['date']})",
         "",
@@ -249,7 +245,7 @@ def main() -> None:
             f"{r['raw']['first_token_s']:.3f} | {r['api']['tokens_per_s']:.1f} | "
             f"{r['raw']['tokens_per_s']:.1f} |"
         )
-    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    stem = write_report(Path(args.results), "tutor", report, "\n".join(lines) + "\n")
     err.print(f"wrote {stem}.json and .md")
 
 
