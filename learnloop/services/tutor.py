@@ -533,7 +533,13 @@ def _concept_states(
     if not wanted:
         return []
     rows = s.execute(
-        select(ConceptRow.id, ConceptRow.key, ConceptRow.name, MasteryRow.p_mastery)
+        select(
+            ConceptRow.id,
+            ConceptRow.key,
+            ConceptRow.name,
+            MasteryRow.p_mastery,
+            MasteryRow.attempts,
+        )
         .join(
             MasteryRow,
             and_(MasteryRow.concept_id == ConceptRow.id, MasteryRow.user_id == user_id),
@@ -541,15 +547,17 @@ def _concept_states(
         )
         .where(ConceptRow.id.in_(list(wanted)))
     ).all()
-    by_id = {cid: (key, name, p) for cid, key, name, p in rows}
-    names = {cid: pick(name, language) for cid, (_, name, _) in by_id.items()}
+    by_id = {cid: (key, name, p, n) for cid, key, name, p, n in rows}
+    names = {cid: pick(name, language) for cid, (_, name, _, _) in by_id.items()}
     states = []
     for cid, of in wanted.items():
         if cid not in by_id:
             continue
-        key, name, p = by_id[cid]
+        key, name, p, n = by_id[cid]
         mastery = p if p is not None else prior_mastery(cid)
-        states.append(ConceptState(key, pick(name, language), round(mastery, 2), names.get(of)))
+        states.append(
+            ConceptState(key, pick(name, language), round(mastery, 2), names.get(of), n or 0)
+        )
     return states
 
 

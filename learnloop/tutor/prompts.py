@@ -30,6 +30,14 @@ class ConceptState:
     mastery: float
     prerequisite_of: str | None = None
     """The concept it is a prerequisite of, for prerequisites."""
+    attempts: int = 0
+    """Answers the estimate rests on; with none it is only the model's starting guess."""
+
+    @property
+    def weak(self) -> bool:
+        """Practised and not yet secure: worth explaining first. An unpractised concept is
+        not called weak: nothing is known about it yet."""
+        return self.attempts > 0 and self.mastery < WEAK
 
 
 @dataclass(frozen=True)
@@ -111,10 +119,13 @@ def _knowledge(ctx: PromptContext) -> list[str]:
         return []
     lines = ["What this student knows (mastery from 0 = not yet to 1 = mastered):"]
     for c in ctx.concepts:
-        tag = " (weak)" if c.mastery < WEAK else ""
         role = f", a prerequisite of {c.prerequisite_of}" if c.prerequisite_of else ""
+        if c.attempts == 0:
+            lines.append(f"- {c.name}: not practised yet{role}")
+            continue
+        tag = " (weak)" if c.weak else ""
         lines.append(f"- {c.name}: {c.mastery:.2f}{tag}{role}")
-    weak = [c.name for c in ctx.concepts if c.prerequisite_of and c.mastery < WEAK]
+    weak = [c.name for c in ctx.concepts if c.prerequisite_of and c.weak]
     if weak:
         lines.append(
             "Weak prerequisites come first: briefly explain "
@@ -147,12 +158,25 @@ def _exercise(ctx: PromptContext) -> list[str]:
     return lines
 
 
+PASSAGE_CHARS = 700
+"""A passage longer than this is cut at a line or sentence end: the prompt's length is most
+of the wait for the first word on a CPU."""
+
+
+def shorten(text: str, limit: int = PASSAGE_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(end, 0, limit) for end in ("\n", ". ", "。", "；"))
+    return (text[: cut + 1] if cut > limit // 2 else text[:limit]).rstrip() + " …"
+
+
 def _passages(ctx: PromptContext) -> list[str]:
     if not ctx.passages:
         return ["No course passage matched."]
     lines = ["Course passages:"]
     for p in ctx.passages:
-        lines.append(f'<passage n="{p.n}" source="{p.title} › {p.section}">\n{p.text}\n</passage>')
+        source = f"{p.title} › {p.section}"
+        lines.append(f'<passage n="{p.n}" source="{source}">\n{shorten(p.text)}\n</passage>')
     return lines
 
 

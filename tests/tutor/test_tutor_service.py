@@ -138,16 +138,18 @@ def test_weak_prerequisites_and_recent_mistakes_shape_the_prompt(demo: DemoCours
         assert concept is not None
         row = s.get(MasteryRow, (student.id, concept.id))
         if row is None:
-            s.add(MasteryRow(user_id=student.id, concept_id=concept.id, p_mastery=0.2))
+            s.add(MasteryRow(user_id=student.id, concept_id=concept.id, p_mastery=0.2, attempts=3))
         else:
-            row.p_mastery = 0.2
+            row.p_mastery, row.attempts = 0.2, 3
     fake = FakeChat(["..."])
     Tutor(demo.backend, fake).ask(
         student, TutorRequest("fractions", mode="explain", concept_key="add-subtract-unlike")
     )
     prompt = system_prompt(fake)
     assert "0.20 (weak), a prerequisite of" in prompt
-    assert "Weak prerequisites come first" in prompt
+    assert "Weak prerequisites come first: briefly explain Common denominators" in prompt
+    # a prerequisite never practised is not called weak: nothing is known about it yet
+    assert "Adding and subtracting with like denominators: not practised yet" in prompt
     assert "their answer: b" in prompt
 
 
