@@ -105,7 +105,7 @@ def _tutor_setup(lang: str, course_id: str, item_id: str, conversation: Any) -> 
     keys = [
         "you", "tutor", "writing", "sources", "consulted", "rate", "helpful", "not_helpful",
         "why_not", "send_rating", "thanks", "style_now", "error", "network", "empty",
-        "hint_asked",
+        "hint_asked", "reading",
     ]  # fmt: skip
     texts = {k: translate(lang, f"tutor.{k}") for k in keys}
     for part in ("short", "detailed", "examples", "simpler"):

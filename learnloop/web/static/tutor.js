@@ -254,6 +254,13 @@
         if (kind === "meta") {
           conversationId = data.conversation_id;
           authored = data.generation && data.model === null; // the course's own words
+          if (data.model && data.passages && data.passages.length) {
+            // the model reads the prompt for a few seconds on a CPU: say what it is reading
+            textNode.textContent = fill(T.reading, {
+              sources: data.passages.map(function (p) { return p.title; })
+                .filter(function (t, i, all) { return all.indexOf(t) === i; }).join(", "),
+            });
+          }
         } else if (kind === "token") {
           text += data.text;
           textNode.textContent = text;
