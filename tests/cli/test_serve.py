@@ -43,12 +43,14 @@ def test_demo_then_serve_answers_with_both_demo_courses(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                docs = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)
+                home = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)
                 break
             except httpx.TransportError:
                 assert server.poll() is None, server.stdout.read() if server.stdout else ""
                 assert time.monotonic() < deadline, "server did not start within 60 s"
                 time.sleep(0.3)
+        assert home.status_code == 200 and 'name="password"' in home.text  # the login page
+        docs = httpx.get(f"http://127.0.0.1:{port}/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
         base = f"http://127.0.0.1:{port}/api/v1"
         login = httpx.post(

@@ -79,7 +79,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+# "package", not "session": Playwright's sync API keeps an event loop running in the main
+# thread until it stops, and later tests that call asyncio.run() need that thread free.
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     _need_browser()
     import uvicorn
@@ -112,7 +114,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         demo_courses.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(live_server: LiveServer) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
