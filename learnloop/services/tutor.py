@@ -26,13 +26,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
 
 from learnloop.domain import pick
 from learnloop.domain.course import Item
 from learnloop.errors import InvalidInputError, LearnloopError, NotFoundError
 from learnloop.services.access import check_course_ref
+from learnloop.services.analytics.scope import CURRENT_GRADE
 from learnloop.services.content import CourseContent, ItemContent, course_content
 from learnloop.services.context import Backend
 from learnloop.services.progress import prior_mastery
@@ -306,17 +307,15 @@ class Tutor:
                 passages = _without_answers(passages, LeakCheck(item, language))
             if not concept_ids:
                 concept_ids = _concepts_of_materials(s, [p.material for p in passages], course.id)
-            hint_number = _hints_given(s, conversation.id, item_content) + 1
+            given = _hints_given(s, conversation.id, item_content)
+            hint_number = given + 1
+            hints_shown = min(given, len(item.hints)) if item is not None else 0
             fixed = None
-            hints_shown = 0
             if request.mode == "hint" and item is not None:
-                hints_shown = min(hint_number - 1, len(item.hints))
                 if hint_number <= len(item.hints):
                     fixed = pick(item.hints[hint_number - 1], language)
                 elif hint_number > len(item.hints) + GENERATED_HINTS:
                     fixed = TEXTS[language]["no_more_hints"]
-            elif item is not None:
-                hints_shown = min(_hints_given(s, conversation.id, item_content), len(item.hints))
             prompt = PromptContext(
                 course=course.key,
                 language=language,
@@ -449,18 +448,14 @@ def _pasted_item(content: CourseContent, message: str) -> ItemContent | None:
     return best if best_score >= 0.7 else None
 
 
-_EFFECTIVE = aliased(GradeRow)
-_NEWER = aliased(GradeRow)
-
-
 def _effective_grades(user_id: int) -> Any:
     """(attempt, its latest grade) for ``user_id``'s attempts."""
     return (
-        select(AttemptRow, _EFFECTIVE)
-        .join(_EFFECTIVE, _EFFECTIVE.attempt_id == AttemptRow.id)
+        select(AttemptRow, GradeRow)
+        .join(GradeRow, GradeRow.attempt_id == AttemptRow.id)
         .where(
             AttemptRow.user_id == user_id,
-            ~exists().where(_NEWER.supersedes_id == _EFFECTIVE.id),
+            CURRENT_GRADE,
         )
     )
 
@@ -469,7 +464,7 @@ def _finished(s: Session, user_id: int, item_id: int) -> bool:
     """Whether the student has answered the item correctly (then the tutor may discuss its
     answer; until then it never states it)."""
     q = _effective_grades(user_id).where(
-        AttemptRow.item_id == item_id, _EFFECTIVE.verdict == "correct"
+        AttemptRow.item_id == item_id, GradeRow.verdict == "correct"
     )
     return s.execute(q.limit(1)).first() is not None
 
@@ -479,7 +474,7 @@ def _mistakes(s: Session, user_id: int, course_id: int, language: str) -> list[M
         _effective_grades(user_id)
         .add_columns(ItemRow.prompt)
         .join(ItemRow, and_(ItemRow.id == AttemptRow.item_id, ItemRow.course_id == course_id))
-        .where(_EFFECTIVE.verdict != "correct")
+        .where(GradeRow.verdict != "correct")
         .order_by(AttemptRow.submitted_at.desc(), AttemptRow.id.desc())
         .limit(3)
     )
@@ -564,14 +559,14 @@ def _concept_states(
 def _hints_given(s: Session, conversation_id: int, item: ItemContent | None) -> int:
     if item is None:
         return 0
-    rows = s.scalars(
-        select(MessageRow.id).where(
+    given = s.scalar(
+        select(func.count()).where(
             MessageRow.conversation_id == conversation_id,
             MessageRow.role == "assistant",
             MessageRow.mode == "hint",
         )
     )
-    return len(list(rows))
+    return int(given or 0)
 
 
 def _history(s: Session, conversation_id: int, *, before: int) -> list[ChatMessage]:
