@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -430,6 +431,29 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
+_PROMPT_GRAMS: dict[tuple[int, datetime], list[tuple[ItemContent, frozenset[str]]]] = {}
+_PROMPT_GRAMS_LOCK = threading.Lock()
+
+
+def _prompt_grams(content: CourseContent) -> list[tuple[ItemContent, frozenset[str]]]:
+    """Each item prompt's character pairs, once per version of the course (not per question)."""
+    key = (content.course_id, content.updated_at)
+    with _PROMPT_GRAMS_LOCK:
+        found = _PROMPT_GRAMS.get(key)
+    if found is None:
+        found = [
+            (item, frozenset(grams))
+            for item in content.items.values()
+            for text in item.row.prompt.values()
+            if len(grams := _bigrams(text)) >= 8
+        ]
+        with _PROMPT_GRAMS_LOCK:
+            if len(_PROMPT_GRAMS) > 64:
+                _PROMPT_GRAMS.clear()
+            _PROMPT_GRAMS[key] = found
+    return found
+
+
 def _pasted_item(content: CourseContent, message: str) -> ItemContent | None:
     """The exercise a question copies, so that asking about it outside its page does not
     get round the guard."""
@@ -437,14 +461,10 @@ def _pasted_item(content: CourseContent, message: str) -> ItemContent | None:
     if len(grams) < 8:
         return None
     best, best_score = None, 0.0
-    for candidate in content.items.values():
-        for text in candidate.row.prompt.values():
-            prompt = _bigrams(text)
-            if len(prompt) < 8:
-                continue
-            score = len(prompt & grams) / len(prompt)
-            if score > best_score:
-                best, best_score = candidate, score
+    for candidate, prompt in _prompt_grams(content):
+        score = len(prompt & grams) / len(prompt)
+        if score > best_score:
+            best, best_score = candidate, score
     return best if best_score >= 0.7 else None
 
 
