@@ -389,14 +389,15 @@ def _check_request(request: TutorRequest) -> None:
         raise InvalidInputError("the message is empty: type a question for the tutor")
     if request.mode in ("hint", "example") and not (request.item_key or request.conversation_id):
         raise InvalidInputError(
-            f"mode {request.mode!r} is about an exercise: pass item_id (or the conversation "
-            "of that exercise)"
+            f"mode {request.mode!r} is about an exercise: pass item_id (--item on the command "
+            "line), or the conversation of that exercise"
         )
     if request.mode in ("explain", "check") and not (
         request.concept_key or request.item_key or request.message.strip()
     ):
         raise InvalidInputError(
-            f"mode {request.mode!r} needs a concept: pass concept_id, item_id or a message"
+            f"mode {request.mode!r} needs a concept: pass concept_id (--concept on the command "
+            "line), item_id (--item) or a message"
         )
 
 
