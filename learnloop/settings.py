@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     tracing_model: str = Field(default="bkt", pattern=r"^[A-Za-z0-9_.-]+$")
     """The fitted student model the answer loop uses: the name given to ``learnloop kt fit``
     (``--name``, else the model's). Until that model is fitted, a running estimate is used."""
+    recommend_policy: Literal["adaptive", "prerequisite-first", "fixed"] = "adaptive"
+    """How the next activity is chosen (``docs/recommendation.md``); a course may choose its
+    own with ``settings: {policy: ...}`` in ``course.yaml``."""
+    recommend_target: float = Field(default=0.7, gt=0.3, lt=0.95)
+    """The success rate the adaptive policy aims practice at."""
+    review_recall: float = Field(default=0.7, gt=0.1, lt=0.99)
+    """Predicted recall below which a mastered concept comes back for review."""
+    forgetting_model: Literal["fsrs", "decay"] = "fsrs"
+    """The forgetting model behind reviews, until one is fitted to the course's own log."""
     threads: int = Field(default=4, ge=1, le=256)
     """Threads per server process running request handlers (their database work and grading).
     Python runs one thread at a time, so more threads than this only wait for each other and

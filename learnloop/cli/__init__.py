@@ -11,6 +11,7 @@ from learnloop.cli import (  # noqa: F401
     kt,
     llm,
     material,
+    recommend,
     serve,
     tutor,
     user,

@@ -147,3 +147,25 @@ def fit(
             include_provisional=include_provisional,
         )
     console.print(report.summary(), markup=False)
+
+
+@kt.command("forgetting")
+@click.option(
+    "--min-answers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Repeated answers needed before a fit is trusted (default 300).",
+)
+def forgetting(min_answers: int | None) -> None:
+    """Fit the forgetting model behind reviews to the platform's own answers and their
+    times: FSRS and the time-decay model are both fitted, the one with the lower held-out
+    log-loss is kept, and every student's memory is rebuilt with it."""
+    from learnloop.services import forgetting as service
+
+    backend = Backend.open()
+    try:
+        kwargs = {} if min_answers is None else {"min_answers": min_answers}
+        report = service.fit_forgetting(backend, **kwargs)
+    finally:
+        backend.close()
+    console.print(report.summary(), markup=False)

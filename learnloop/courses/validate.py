@@ -15,6 +15,7 @@ from learnloop.courses.entries import Entry
 from learnloop.courses.modelcheck import did_you_mean, is_localized, join_hints
 from learnloop.courses.yamlio import Loc
 from learnloop.errors import Problem
+from learnloop.recommend.graph import ConceptGraph
 
 ANY_LANGUAGE = "*"
 
@@ -111,16 +112,15 @@ def concepts_without_items(concepts: list[Entry], items: list[Entry]) -> list[Pr
 
 
 def prerequisite_cycles(concepts: list[Entry]) -> list[Problem]:
+    """Each cycle once (a tangle of many reports a bounded few: ``ConceptGraph.cycles``), at
+    the reference from its earliest concept to the next one on the cycle."""
     entries: dict[str, Entry] = {}
     for c in concepts:
         if c.id is not None:
             entries.setdefault(c.id, c)
-    graph = {cid: _prerequisites(e) for cid, e in entries.items()}
-    rank = {cid: i for i, cid in enumerate(graph)}
+    graph = ConceptGraph(entries, {cid: _prerequisites(e) for cid, e in entries.items()})
     problems = []
-    for cycle in find_cycles(graph):
-        start = min(range(len(cycle)), key=lambda i: rank[cycle[i]])
-        cycle = cycle[start:] + cycle[:start]
+    for cycle in graph.cycles:
         entry = entries[cycle[0]]
         nxt = cycle[1] if len(cycle) > 1 else cycle[0]
         path = " -> ".join([*cycle, cycle[0]])
@@ -140,41 +140,6 @@ def prerequisite_cycles(concepts: list[Entry]) -> list[Problem]:
 
 def _prerequisites(entry: Entry) -> list[str]:
     return [ref for _, ref in entry.refs("prerequisites")]
-
-
-def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
-    """One cycle per back edge of a depth-first search, each reported once.
-
-    Iterative, so a long chain of prerequisites cannot exhaust the recursion limit.
-    """
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    cycles: list[list[str]] = []
-    seen: set[tuple[str, ...]] = set()
-    for root in graph:
-        if root in state:
-            continue
-        path = [root]
-        stack = [iter(graph[root])]
-        state[root] = 1
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                stack.pop()
-            elif nxt not in graph or state.get(nxt) == 2:
-                continue
-            elif state.get(nxt) == 1:
-                cycle = path[path.index(nxt) :]
-                low = cycle.index(min(cycle))
-                key = tuple(cycle[low:] + cycle[:low])
-                if key not in seen:
-                    seen.add(key)
-                    cycles.append(cycle)
-            else:
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(graph[nxt]))
-    return cycles
 
 
 def unlisted_languages(entry: Entry, languages: list[str]) -> list[Problem]:

@@ -190,6 +190,10 @@ otherwise: high enough that most machine grades a student sees stand, low enough
 teacher is not asked about every answer."""
 
 
+COURSE_POLICIES = ("adaptive", "prerequisite-first", "fixed")
+"""The recommendation policies a course may choose (``recommend.POLICIES``)."""
+
+
 def review_threshold(settings: dict[str, Any]) -> float:
     """The course's ``review_threshold`` (validated on import), else the default."""
     value = settings.get("review_threshold")
@@ -206,7 +210,9 @@ class Course(_Model):
     version: str = "1"
     settings: dict[str, float | int | str | bool] = Field(default_factory=dict)
     """Course settings. ``review_threshold`` (0 to 1, default 0.8): a learned free-text
-    grade whose confidence is below it is provisional until a teacher reviews it."""
+    grade whose confidence is below it is provisional until a teacher reviews it. ``policy``
+    (``adaptive``, ``prerequisite-first`` or ``fixed``; default the server's
+    ``LEARNLOOP_RECOMMEND_POLICY``): how the next activity is chosen."""
 
     @field_validator("settings")
     @classmethod
@@ -221,6 +227,10 @@ class Course(_Model):
                     "learned grade to a teacher, 1 sends every one; the default is "
                     f"{DEFAULT_REVIEW_THRESHOLD})"
                 )
+        if "policy" in settings and settings["policy"] not in COURSE_POLICIES:
+            raise ValueError(
+                f"policy must be one of {', '.join(COURSE_POLICIES)}, not {settings['policy']!r}"
+            )
         return settings
 
 

@@ -178,6 +178,17 @@ def check_course_import(session: Session, actor: User, course_key: str) -> None:
         )
 
 
+def class_has_course(session: Session, *, class_id: int, course_id: int) -> bool:
+    return (
+        session.scalar(
+            select(ClassCourse.class_id).where(
+                ClassCourse.class_id == class_id, ClassCourse.course_id == course_id
+            )
+        )
+        is not None
+    )
+
+
 def teaches_course(session: Session, user: User, course: CourseRow) -> bool:
     """Whether ``user`` teaches a class that has ``course``."""
     classes = taught_class_ids(session, user)

@@ -22,6 +22,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from learnloop.domain import Item
+from learnloop.recommend.graph import ConceptGraph
+from learnloop.recommend.model import CourseModel, ItemInfo
 from learnloop.storage.tables import (
     ConceptRow,
     CourseRow,
@@ -82,6 +84,7 @@ class ItemContent:
 @dataclass(frozen=True)
 class CourseContent:
     course_id: int
+    course_key: str
     updated_at: datetime
     concepts: tuple[ConceptRef, ...]
     """Current concepts in course order."""
@@ -92,6 +95,38 @@ class CourseContent:
     """Current items practising each concept, (id, key) in course order."""
     settings: dict[str, Any] = field(default_factory=dict)
     """The course's settings (``review_threshold``...), which also change only on import."""
+
+    @cached_property
+    def graph(self) -> ConceptGraph:
+        """The concept graph by concept key, built once per course version."""
+        key_of = dict(self.concepts)
+        return ConceptGraph(
+            [key for _, key in self.concepts],
+            {
+                key_of[c]: [key_of[p] for p in pre if p in key_of]
+                for c, pre in self.prerequisites.items()
+                if c in key_of
+            },
+        )
+
+    @cached_property
+    def model(self) -> CourseModel:
+        """The course as the recommender's policies read it."""
+        current = {cid for cid, _ in self.concepts}
+        items = [
+            ItemInfo(
+                key=it.key,
+                concepts=tuple(key for cid, key in it.concepts if cid in current),
+                difficulty=float(it.row.difficulty),
+                type=it.row.type,
+            )
+            for it in self.items.values()
+        ]
+        return CourseModel.build(self.key, self.graph, [i for i in items if i.concepts])
+
+    @property
+    def key(self) -> str:
+        return self.course_key
 
 
 _lock = threading.Lock()
@@ -148,6 +183,7 @@ def _load(s: Session, course: CourseVersion) -> CourseContent:
         s.expunge(row)
     return CourseContent(
         course_id=course.id,
+        course_key=course.key,
         updated_at=course.updated_at,
         concepts=tuple((cid, key) for cid, key, retired in concepts if not retired),
         prerequisites={c: frozenset(p) for c, p in prerequisites.items()},

@@ -1,5 +1,8 @@
 """Background jobs: training runs for minutes, so it runs beside the request that asked for it.
 
+Kinds (``HANDLERS``): ``grader.retrain`` (a course's free-text grader) and ``kt_fit`` (the
+live student model, re-fitted on the platform's log; ``services.tracing.maybe_refit``).
+
 A job is a row in ``jobs`` (kind, parameters, status, progress, result or error) that clients
 poll. Where it runs depends on the settings:
 
@@ -64,7 +67,17 @@ def _retrain(backend: Backend, params: dict[str, Any], progress: Progress) -> di
     return report.as_dict()
 
 
-HANDLERS: dict[str, Handler] = {"grader.retrain": _retrain}
+def _kt_fit(backend: Backend, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Re-fit the live knowledge-tracing model on the platform's log and rebuild every
+    estimate with it (``services.tracing.maybe_refit`` starts it; ``params`` only record
+    the log's size then)."""
+    from learnloop.services.tracing import fit_report_dict, refit_live
+
+    progress(0.0, f"fitting the student model on {params.get('answers', 'the')} answers")
+    return fit_report_dict(refit_live(backend))
+
+
+HANDLERS: dict[str, Handler] = {"grader.retrain": _retrain, "kt_fit": _kt_fit}
 """What each kind of job runs: ``handler(backend, params, progress) -> result``."""
 
 

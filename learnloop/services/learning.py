@@ -25,14 +25,13 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from learnloop.domain import Grade, Item, ItemType, Verdict
+from learnloop.domain import Grade, Item, ItemType
 from learnloop.domain.course import DEFAULT_REVIEW_THRESHOLD, review_threshold
 from learnloop.errors import ConflictError, InvalidInputError, NotFoundError
 from learnloop.grading import grade_response
@@ -42,7 +41,7 @@ from learnloop.grading.freetext import (
     grade_free_text,
     pending_grade,
 )
-from learnloop.services.access import check_course_ref
+from learnloop.services.access import CourseRef, check_course_ref
 from learnloop.services.content import (
     CourseVersion,
     ItemContent,
@@ -54,13 +53,12 @@ from learnloop.services.context import Backend
 from learnloop.services.graders import ActiveModel, grader_for
 from learnloop.services.progress import (
     LostRace,
-    NextItem,
+    forgetting_for,
     mastery_for_item,
-    next_item_for,
-    pick_next_item,
     plan_mastery,
     record_mastery,
 )
+from learnloop.services.recommend import Activity, next_in
 from learnloop.storage.tables import AttemptRow, CourseRow, GradeRow, ReviewRow, User
 
 __all__ = ["AttemptResult", "grade", "item_from_row", "submit_attempt"]
@@ -81,7 +79,8 @@ class AttemptResult:
     replayed: bool
     """True when the same idempotency key was seen before; nothing new was stored."""
     mastery: dict[str, float]
-    next_item: NextItem | None
+    next_item: Activity
+    """What to do next, chosen once this answer counts (``services.recommend``)."""
 
 
 def grade(
@@ -225,7 +224,7 @@ def submit_attempt(
         return _replay(backend, user=user, attempt_id=stored, replayed=True)
     try:
         with backend.transaction() as s:
-            grade_row, mastery, nxt = _grade_and_record(
+            grade_row, mastery = _grade_and_record(
                 s,
                 user=user,
                 attempt_id=attempt_id,
@@ -233,12 +232,13 @@ def submit_attempt(
                 item=item,
                 response=value,
                 language=language,
-                data_dir=backend.settings.data_dir,
+                backend=backend,
             )
     except LostRace:
         # another answer of this student moved mastery first, or a retry of this one graded
         # it: read again, and grade unless that retry has
         return _replay(backend, user=user, attempt_id=attempt_id, replayed=False)
+    nxt = _next(backend, user, course, language)
     return AttemptResult(
         attempt_id=attempt_id,
         item_id=item.key,
@@ -259,14 +259,14 @@ def _grade_and_record(
     item: ItemContent,
     response: str | list[str],
     language: str,
-    data_dir: Path,
-) -> tuple[GradeRow, dict[str, float], NextItem | None]:
-    """Grade; store the grade and move mastery (or queue the answer for a teacher); pick
-    what comes next. Reads first and writes last."""
+    backend: Backend,
+) -> tuple[GradeRow, dict[str, float]]:
+    """Grade; store the grade and move mastery (or queue the answer for a teacher). Reads
+    first and writes last."""
     learned: LearnedGrader | None = None
     threshold = DEFAULT_REVIEW_THRESHOLD
     if item.item.type is ItemType.FREE_TEXT:
-        learned = grader_for(s, course_id=course.id, data_dir=data_dir)
+        learned = grader_for(s, course_id=course.id, data_dir=backend.settings.data_dir)
         threshold = review_threshold(course_content(s, course).settings)
     result, needs_review = grade(
         item.item, response, language, learned=learned, threshold=threshold
@@ -291,20 +291,28 @@ def _grade_and_record(
         reason = _review_reason(item.item, result, threshold, learned=learned is not None)
         s.add(ReviewRow(grade_id=row.id, reason=reason))
         s.flush()
-        mastery = mastery_for_item(s, user_id=user.id, item_id=item.id)
-        return row, mastery, next_item_for(s, user_id=user.id, course=course)
+        return row, mastery_for_item(s, user_id=user.id, item_id=item.id)
     plan = plan_mastery(
-        s, user_id=user.id, concept_ids=[cid for cid, _ in item.concepts], score=result.score
+        s,
+        user_id=user.id,
+        concept_ids=[cid for cid, _ in item.concepts],
+        score=result.score,
+        forgetting=forgetting_for(backend.settings),
     )
-    solved = frozenset({item.id}) if result.verdict is Verdict.CORRECT else frozenset()
-    nxt = pick_next_item(s, user_id=user.id, course=course, mastered=plan.mastered, solved=solved)
     try:
         s.connection().execute(_INSERT_GRADE, fields)
     except IntegrityError as exc:  # a retry of this answer graded it first
         raise LostRace from exc
     record_mastery(s, user_id=user.id, changes=plan.changes)
     new = {ch.concept_id: ch.p_mastery for ch in plan.changes}
-    return row, {key: new[cid] for cid, key in item.concepts}, nxt
+    return row, {key: new[cid] for cid, key in item.concepts}
+
+
+def _next(backend: Backend, user: User, course: CourseVersion, language: str) -> Activity:
+    """What comes next, read once the answer's grade and mastery are committed (a read of its
+    own: the choice reads the student's state, and the write lock is not held meanwhile)."""
+    with backend.transaction() as s:
+        return next_in(s, settings=backend.settings, user=user, course=course, lang=language)
 
 
 def _review_reason(item: Item, result: Grade, threshold: float, *, learned: bool) -> str:
@@ -328,13 +336,18 @@ def _replay(backend: Backend, *, user: User, attempt_id: int, replayed: bool) ->
             time.sleep(random.uniform(0, 0.001 * 2**n))
         try:
             with backend.transaction() as s:
-                return _replay_in(
-                    s,
-                    user=user,
-                    attempt_id=attempt_id,
-                    replayed=replayed,
-                    data_dir=backend.settings.data_dir,
+                result = _replay_in(
+                    s, user=user, attempt_id=attempt_id, replayed=replayed, backend=backend
                 )
+            return AttemptResult(
+                attempt_id=result.attempt_id,
+                item_id=result.item_id,
+                course_id=result.course_id,
+                grade=result.grade,
+                replayed=result.replayed,
+                mastery=result.mastery,
+                next_item=_next(backend, user, result.course, result.language),
+            )
         except LostRace:
             continue
     raise ConflictError(
@@ -343,9 +356,21 @@ def _replay(backend: Backend, *, user: User, attempt_id: int, replayed: bool) ->
     )
 
 
+@dataclass(frozen=True)
+class _Replayed:
+    attempt_id: int
+    item_id: str
+    course_id: str
+    grade: GradeRow
+    replayed: bool
+    mastery: dict[str, float]
+    course: CourseVersion
+    language: str
+
+
 def _replay_in(
-    s: Session, *, user: User, attempt_id: int, replayed: bool, data_dir: Path
-) -> AttemptResult:
+    s: Session, *, user: User, attempt_id: int, replayed: bool, backend: Backend
+) -> _Replayed:
     attempt = s.get(AttemptRow, attempt_id)
     assert attempt is not None
     item = item_content_by_id(s, attempt.item_id)
@@ -355,7 +380,7 @@ def _replay_in(
         select(GradeRow).where(GradeRow.attempt_id == attempt_id).order_by(GradeRow.id.desc())
     )
     if grade_row is None:
-        grade_row, mastery, nxt = _grade_and_record(
+        grade_row, mastery = _grade_and_record(
             s,
             user=user,
             attempt_id=attempt_id,
@@ -363,17 +388,17 @@ def _replay_in(
             item=item,
             response=attempt.response["value"],
             language=attempt.language,
-            data_dir=data_dir,
+            backend=backend,
         )
     else:
         mastery = mastery_for_item(s, user_id=user.id, item_id=item.id)
-        nxt = next_item_for(s, user_id=user.id, course=course)
-    return AttemptResult(
+    return _Replayed(
         attempt_id=attempt_id,
         item_id=item.key,
         course_id=course.key,
         grade=grade_row,
         replayed=replayed,
         mastery=mastery,
-        next_item=nxt,
+        course=CourseRef(course.id, course.key, course.updated_at),
+        language=attempt.language,
     )

@@ -37,8 +37,7 @@ class ConceptOnMap:
 def concept_map(s: Session, *, user_id: int, course: CourseRow) -> list[ConceptOnMap]:
     """Every current concept of the course, in course order, as ``user_id`` stands."""
     content = course_content(s, course)
-    key_of = dict(content.concepts)
-    order = {cid: n for n, (cid, _) in enumerate(content.concepts)}
+    graph = content.graph
     described = {
         key: description
         for key, description in s.execute(
@@ -49,14 +48,10 @@ def concept_map(s: Session, *, user_id: int, course: CourseRow) -> list[ConceptO
     mastered = {key for key, m in mastery.items() if m.mastered}
     out = []
     for cid, key in content.concepts:
-        needed = sorted(
-            (p for p in content.prerequisites.get(cid, ()) if p in key_of), key=order.__getitem__
-        )
-        prerequisites = [key_of[p] for p in needed]
         m = mastery[key]
         if m.mastered:
             status = "mastered"
-        elif set(prerequisites) <= mastered:
+        elif graph.is_ready(key, mastered):
             status = "ready"
         else:
             status = "waiting"
@@ -65,7 +60,7 @@ def concept_map(s: Session, *, user_id: int, course: CourseRow) -> list[ConceptO
                 concept_id=key,
                 name=m.name,
                 description=dict(described.get(key) or {}),
-                prerequisites=prerequisites,
+                prerequisites=graph.prerequisites(key),
                 p_mastery=m.p_mastery,
                 attempts=m.attempts,
                 mastered=m.mastered,

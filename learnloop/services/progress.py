@@ -9,7 +9,8 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from learnloop.services.content import CourseVersion, course_content
+from learnloop.recommend.forgetting import ForgettingModel, Memory, live_forgetting
+from learnloop.settings import Settings
 from learnloop.storage.tables import (
     AttemptRow,
     ConceptRow,
@@ -30,12 +31,10 @@ MODEL: MasteryModel = FittedMastery()
 ``bkt`` by default), and the running estimate until there is one."""
 
 
-@dataclass(frozen=True)
-class NextItem:
-    course_id: str
-    item_id: str
-    concept_id: str
-    reason: str
+def forgetting_for(settings: Settings) -> ForgettingModel:
+    """The live forgetting model: the one fitted to the platform's log in the data folder,
+    else ``LEARNLOOP_FORGETTING_MODEL`` with its defaults."""
+    return live_forgetting(settings.data_dir, settings.forgetting_model)
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,12 @@ class ConceptMastery:
     confidence: float
     attempts: int
     mastered: bool
+    started: bool
+    """Answered at least once; a concept never practised shows "not started", not a number."""
+    low: float
+    high: float
+    """A plausible range around ``p_mastery`` (``MasteryModel.interval``), narrowing with
+    every answer."""
 
 
 def item_concepts(s: Session, item_id: int) -> list[tuple[int, str]]:
@@ -66,7 +71,11 @@ def concept_keys_of_item(s: Session, item_id: int) -> list[str]:
 # The answer loop runs these on every answer; they are built once because building a
 # statement costs more than running it.
 _MASTERY_ROWS = select(
-    MasteryRow.concept_id, MasteryRow.state, MasteryRow.attempts, MasteryRow.p_mastery
+    MasteryRow.concept_id,
+    MasteryRow.state,
+    MasteryRow.attempts,
+    MasteryRow.p_mastery,
+    MasteryRow.memory,
 ).where(
     MasteryRow.user_id == bindparam("user_id"),
     or_(
@@ -76,16 +85,6 @@ _MASTERY_ROWS = select(
 )
 _MASTERED_IDS = select(MasteryRow.concept_id).where(
     MasteryRow.user_id == bindparam("user_id"), MasteryRow.p_mastery >= MASTERED
-)
-_SOLVED_AMONG = (
-    select(AttemptRow.item_id)
-    .join(GradeRow, GradeRow.attempt_id == AttemptRow.id)
-    .where(
-        AttemptRow.user_id == bindparam("user_id"),
-        AttemptRow.item_id.in_(bindparam("item_ids", expanding=True)),
-        GradeRow.verdict == "correct",
-    )
-    .distinct()
 )
 _UPDATE_MASTERY = (
     update(MasteryRow)
@@ -100,6 +99,7 @@ _UPDATE_MASTERY = (
         confidence=bindparam("b_confidence"),
         attempts=bindparam("b_attempts"),
         model=bindparam("b_model"),
+        memory=bindparam("b_memory"),
         updated_at=bindparam("b_now"),
     )
 )
@@ -116,6 +116,8 @@ class MasteryChange:
     state: MasteryState
     p_mastery: float
     confidence: float
+    memory: Memory
+    """The forgetting model's memory of the concept after this answer."""
 
 
 @dataclass(frozen=True)
@@ -131,30 +133,42 @@ class LostRace(Exception):
     loop, which retries; never reaches a user."""
 
 
-def plan_mastery(s: Session, *, user_id: int, concept_ids: list[int], score: float) -> MasteryPlan:
-    """What one graded answer does to each concept's estimate, and which concepts are
-    mastered then; one read, no write."""
+def plan_mastery(
+    s: Session,
+    *,
+    user_id: int,
+    concept_ids: list[int],
+    score: float,
+    forgetting: ForgettingModel,
+    at: datetime | None = None,
+) -> MasteryPlan:
+    """What one graded answer (given at ``at``, default now) does to each concept's estimate
+    and to the forgetting model's memory of it, and which concepts are mastered then; one
+    read, no write."""
+    at = at or utcnow()
     seen = {}
     mastered = set()
-    for cid, state, attempts, p_mastery in s.connection().execute(
+    for cid, state, attempts, p_mastery, memory in s.connection().execute(
         _MASTERY_ROWS, {"user_id": user_id, "concept_ids": concept_ids}
     ):
-        seen[cid] = (state, attempts)
+        seen[cid] = (state, attempts, memory or {})
         if p_mastery >= MASTERED:
             mastered.add(cid)
     changes = []
     for concept_id in concept_ids:
-        state, attempts = seen.get(concept_id, (None, None))
+        state, attempts, memory = seen.get(concept_id, (None, None, {}))
         # the concept goes into the state: models fitted per concept use its own parameters
         start = {**state, "concept": str(concept_id)} if state else None
         new = MODEL.update(start or MODEL.initial_state(str(concept_id)), score)
+        p = MODEL.p_mastery(new)
         changes.append(
             MasteryChange(
                 concept_id=concept_id,
                 seen_attempts=attempts,
                 state=new,
-                p_mastery=MODEL.p_mastery(new),
+                p_mastery=p,
                 confidence=MODEL.confidence(new),
+                memory=forgetting.update(memory, score, at, p_mastery=p, mastered=MASTERED),
             )
         )
         if changes[-1].p_mastery >= MASTERED:
@@ -183,6 +197,7 @@ def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) ->
                         "confidence": ch.confidence,
                         "attempts": 1,
                         "model": MODEL.name,
+                        "memory": ch.memory,
                         "updated_at": now,
                     },
                 )
@@ -200,6 +215,7 @@ def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) ->
                 "b_confidence": ch.confidence,
                 "b_attempts": ch.seen_attempts + 1,
                 "b_model": MODEL.name,
+                "b_memory": ch.memory,
                 "b_now": now,
             },
         )
@@ -207,11 +223,21 @@ def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) ->
             raise LostRace
 
 
-def update_mastery(s: Session, *, user_id: int, item_id: int, score: float) -> dict[int, float]:
+def update_mastery(
+    s: Session,
+    *,
+    user_id: int,
+    item_id: int,
+    score: float,
+    forgetting: ForgettingModel,
+    at: datetime | None = None,
+) -> dict[int, float]:
     """One graded answer moves the estimate of every concept the item practises. Returns the
     new estimates by concept id."""
     concept_ids = [cid for cid, _ in item_concepts(s, item_id)]
-    changes = plan_mastery(s, user_id=user_id, concept_ids=concept_ids, score=score).changes
+    changes = plan_mastery(
+        s, user_id=user_id, concept_ids=concept_ids, score=score, forgetting=forgetting, at=at
+    ).changes
     record_mastery(s, user_id=user_id, changes=changes)
     return {ch.concept_id: ch.p_mastery for ch in changes}
 
@@ -251,57 +277,25 @@ def course_mastery(s: Session, *, user_id: int, course: CourseRow) -> list[Conce
         .where(ConceptRow.course_id == course.id, ConceptRow.retired.is_(False))
         .order_by(ConceptRow.position)
     ).all()
-    return [
-        ConceptMastery(
-            concept_id=c.key,
-            name=c.name,
-            p_mastery=m.p_mastery if m else prior_mastery(c.id),
-            confidence=m.confidence if m else 0.0,
-            attempts=m.attempts if m else 0,
-            mastered=bool(m and m.p_mastery >= MASTERED),
-        )
-        for c, m in rows
-    ]
-
-
-def next_item_for(s: Session, *, user_id: int, course: CourseVersion) -> NextItem | None:
-    """The first item of the first concept that is ready (prerequisites mastered) and not
-    yet mastered, preferring items not yet answered correctly."""
-    mastered = mastered_concept_ids(s, user_id=user_id)
-    return pick_next_item(s, user_id=user_id, course=course, mastered=mastered)
-
-
-def pick_next_item(
-    s: Session,
-    *,
-    user_id: int,
-    course: CourseVersion,
-    mastered: set[int],
-    solved: frozenset[int] = frozenset(),
-) -> NextItem | None:
-    """``next_item_for`` given the mastered concept ids, and item ids to count as answered
-    correctly besides those stored: the answer loop decides before it writes the answer."""
-    content = course_content(s, course)
-    for concept_id, concept_key in content.concepts:
-        needed = content.prerequisites.get(concept_id, frozenset())
-        if concept_id in mastered or not needed <= mastered:
-            continue
-        items = content.items_of_concept.get(concept_id)
-        if not items:
-            continue
-        done = solved | set(
-            s.connection().scalars(
-                _SOLVED_AMONG, {"user_id": user_id, "item_ids": [item_id for item_id, _ in items]}
+    out = []
+    for c, m in rows:
+        state = {**m.state, "concept": str(c.id)} if m else MODEL.initial_state(str(c.id))
+        p = m.p_mastery if m else prior_mastery(c.id)
+        low, high = MODEL.interval(state) if m else (0.0, 1.0)
+        out.append(
+            ConceptMastery(
+                concept_id=c.key,
+                name=c.name,
+                p_mastery=p,
+                confidence=m.confidence if m else 0.0,
+                attempts=m.attempts if m else 0,
+                mastered=bool(m and m.p_mastery >= MASTERED),
+                started=bool(m and m.attempts > 0),
+                low=round(min(low, p), 4),
+                high=round(max(high, p), 4),
             )
         )
-        pick = next((key for item_id, key in items if item_id not in done), items[0][1])
-        reason = (
-            "its prerequisites are mastered and it is not yet"
-            if needed
-            else "it has no prerequisites and is not yet mastered"
-        )
-        return NextItem(course_id=course.key, item_id=pick, concept_id=concept_key, reason=reason)
-    return None
+    return out
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from learnloop.grading.freetext import CREDIT, PENDING_GRADER, verdict_message
 from learnloop.grading.messages import message, normalize_lang
 from learnloop.services.access import check_course, require_role, taught_class_ids
 from learnloop.services.context import Backend
-from learnloop.services.progress import LostRace, update_mastery
+from learnloop.recommend.forgetting import ForgettingModel
+from learnloop.services.progress import LostRace, forgetting_for, update_mastery
 from learnloop.storage.tables import (
     AttemptRow,
     ClassCourse,
@@ -207,7 +208,7 @@ def decide_review(backend: Backend, actor: User, review_id: int, decision: Decis
             time.sleep(random.uniform(0, 0.001 * 2**n))
         try:
             with backend.transaction() as s:
-                _decide(s, actor, review_id, decision)
+                _decide(s, actor, review_id, decision, forgetting_for(backend.settings))
                 return get_review(s, actor, review_id)
         except LostRace:
             continue
@@ -249,7 +250,9 @@ def _final_fields(grade: GradeRow, attempt: AttemptRow, decision: Decision) -> d
     }
 
 
-def _decide(s: Session, actor: User, review_id: int, decision: Decision) -> None:
+def _decide(
+    s: Session, actor: User, review_id: int, decision: Decision, forgetting: ForgettingModel
+) -> None:
     row = s.execute(
         select(ReviewRow, GradeRow, AttemptRow)
         .join(GradeRow, GradeRow.id == ReviewRow.grade_id)
@@ -319,5 +322,12 @@ def _decide(s: Session, actor: User, review_id: int, decision: Decision) -> None
     )
     if done.rowcount != 1:
         raise ConflictError(f"review {review_id} was decided by someone else just now")
-    update_mastery(s, user_id=attempt.user_id, item_id=attempt.item_id, score=fields["score"])
+    update_mastery(
+        s,
+        user_id=attempt.user_id,
+        item_id=attempt.item_id,
+        score=fields["score"],
+        forgetting=forgetting,
+        at=attempt.submitted_at,
+    )
     s.expire(review)

@@ -1,16 +1,25 @@
-"""Knowledge-tracing use cases: the platform's own response log, and re-fitting from it."""
+"""Knowledge-tracing use cases: the platform's own response log, and re-fitting from it.
+
+Until the platform has a model fitted on its own answers, the live model is BKT over priors
+fitted on public data (``tracing.priors``). ``maybe_refit``, called after every stored
+answer, starts that fit in the background once the log is large enough
+(``FIRST_FIT_ANSWERS``), and again each time it has grown by ``REFIT_GROWTH``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import json
+import logging
+import math
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from learnloop.errors import InvalidInputError
+from learnloop.errors import InvalidInputError, LearnloopError
 from learnloop.services.context import Backend
 from learnloop.storage.tables import (
     AttemptRow,
@@ -18,11 +27,26 @@ from learnloop.storage.tables import (
     GradeRow,
     ItemConceptRow,
     ItemRow,
+    JobRow,
+    JobStatus,
     MasteryRow,
     utcnow,
 )
-from learnloop.tracing import InteractionLog, MasteryModel, Record, make_model, model_dir
+from learnloop.tracing import MODELS, InteractionLog, MasteryModel, Record, make_model, model_dir
+from learnloop.tracing.io import CONFIG
 from learnloop.tracing.live import mastery_model
+
+log = logging.getLogger(__name__)
+
+REFIT_JOB = "kt_fit"
+"""The job kind that re-fits the live model on the platform's log (``services.jobs``)."""
+REFIT_CHECK_EVERY = 100
+"""``maybe_refit`` looks at the log only after every this many answers (by attempt id)."""
+FIRST_FIT_ANSWERS = 500
+"""Graded answers before the first fit on the platform's own log; until then the shipped
+priors serve."""
+REFIT_GROWTH = 1.5
+"""Fit again once the log has grown to this multiple of what the live model was fitted on."""
 
 
 def _graded(
@@ -189,3 +213,112 @@ def fit_from_database(
         skills=int(info["skills"]),
         seconds=float(info["fit_seconds"]),
     )
+
+
+# --- background re-fit ----------------------------------------------------------------------
+
+
+def count_answers(s: Session) -> int:
+    """Graded answers the live model would be fitted on: what ``build_log`` keeps (latest
+    grade final, item practising a concept), counted without reading them."""
+    q = (
+        _graded(s)
+        .where(exists().where(ItemConceptRow.item_id == AttemptRow.item_id))
+        .order_by(None)
+        .subquery()
+    )
+    return int(s.scalar(select(func.count()).select_from(q)) or 0)
+
+
+def fitted_answers(backend: Backend) -> int | None:
+    """How many responses the live model saved on this platform was fitted on; ``None``
+    while there is none (the shipped priors serve)."""
+    path = model_dir(backend.settings.tracing_model, backend.settings.data_dir) / CONFIG
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return int((config.get("info") or {}).get("responses") or 0)
+
+
+def refit_threshold(fitted: int | None) -> int:
+    """Answers in the log at which the live model is (re-)fitted."""
+    if fitted is None:
+        return FIRST_FIT_ANSWERS
+    return max(FIRST_FIT_ANSWERS, math.ceil(fitted * REFIT_GROWTH))
+
+
+def _refit_pending(s: Session) -> bool:
+    """Whether a re-fit is queued or running (one whose row has not moved for a job's
+    whole time limit died with its process and counts no more)."""
+    from learnloop.services.jobs import JOB_TIMEOUT
+
+    alive = utcnow() - timedelta(seconds=JOB_TIMEOUT)
+    return (
+        s.scalar(
+            select(JobRow.id)
+            .where(
+                JobRow.kind == REFIT_JOB,
+                JobRow.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+                JobRow.updated_at > alive,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def maybe_refit(backend: Backend, *, attempt_id: int) -> bool:
+    """Start a background re-fit of the live model if the log has grown enough; True if
+    one was started. Cheap enough to call after every stored answer: it does nothing but
+    arithmetic except after every ``REFIT_CHECK_EVERY``-th attempt, and counts the log only
+    once the attempt ids could have reached the threshold. Never raises for a job that
+    cannot be started (a student's answer must not fail for it); it logs instead.
+    """
+    if attempt_id <= 0 or attempt_id % REFIT_CHECK_EVERY:
+        return False
+    fitted = fitted_answers(backend)
+    threshold = refit_threshold(fitted)
+    if attempt_id < threshold:  # ids count every attempt, so the log cannot be larger
+        return False
+    with backend.transaction() as s:
+        answers = count_answers(s)
+        if answers < threshold or _refit_pending(s):
+            return False
+    from learnloop.services.jobs import start_job
+
+    try:
+        start_job(
+            backend,
+            kind=REFIT_JOB,
+            params={"answers": answers, "fitted_answers": fitted, "attempt_id": attempt_id},
+            created_by=None,
+        )
+    except LearnloopError as exc:
+        log.warning("could not start the knowledge-tracing re-fit: %s", exc.message)
+        return False
+    return True
+
+
+def refit_live(backend: Backend) -> FitReport:
+    """Fit the live model (``LEARNLOOP_TRACING_MODEL``) again on the platform's log, as the
+    model and hyper-parameters it was saved with (``bkt`` with its defaults the first time),
+    and rebuild every estimate with it. What the ``kt_fit`` job runs."""
+    name = backend.settings.tracing_model
+    kind, params = (name if name in MODELS else "bkt"), None
+    try:
+        config = json.loads((model_dir(name, backend.settings.data_dir) / CONFIG).read_text())
+    except (OSError, json.JSONDecodeError):
+        config = None
+    if config and config.get("model") in MODELS:
+        kind = config["model"]
+        params = {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in (config.get("hyperparameters") or {}).items()
+        }
+    return fit_from_database(backend, model=kind, name=name, params=params)
+
+
+def fit_report_dict(report: FitReport) -> dict[str, Any]:
+    """A job's result: the report as JSON, with its summary as the reason."""
+    return {**asdict(report), "path": str(report.path), "reason": report.summary()}

@@ -300,9 +300,14 @@ class Tutor:
             finished = item_content is not None and _finished(s, user.id, item_content.id)
             concept_ids = _focus_concepts(s, content, request, item_content)
             focus = _concept_name(s, concept_ids[0], language) if concept_ids else ""
-            query = " ".join(
-                t for t in (request.message, item and pick(item.prompt, language), focus) if t
+            mistakes = _mistakes(s, user.id, course.id, language)
+            # the pages that address the student's latest mistake on this exercise (what
+            # the practice page recommends beside the feedback) are searched for too
+            prompt_text = pick(item.prompt, language) if item else ""
+            addressed = next(
+                (m.feedback for m in mistakes[:1] if item and m.prompt == prompt_text), ""
             )
+            query = " ".join(t for t in (request.message, prompt_text, focus, addressed) if t)
             passages = _passages(s, course.key, query, language)
             if item is not None and not finished:
                 passages = _without_answers(passages, LeakCheck(item, language))
@@ -324,7 +329,7 @@ class Tutor:
                 message=request.message,
                 style=_style(s, user.id),
                 concepts=_concept_states(s, user.id, concept_ids, content, language),
-                mistakes=_mistakes(s, user.id, course.id, language),
+                mistakes=mistakes,
                 passages=passages,
                 exercise=student_view(item, language, hints_shown=hints_shown) if item else None,
                 exercise_finished=finished,
@@ -540,10 +545,14 @@ def _concept_states(
     s: Session, user_id: int, concept_ids: list[int], content: CourseContent, language: str
 ) -> list[ConceptState]:
     """The focus concepts and their direct prerequisites, prerequisites first."""
+    graph = content.graph
+    key_of = dict(content.concepts)
+    id_of = {key: cid for cid, key in content.concepts}
     wanted: dict[int, int | None] = {}
     for cid in concept_ids:
-        for pre in sorted(content.prerequisites.get(cid, ())):
-            wanted.setdefault(pre, cid)
+        if cid in key_of:  # a retired concept has no prerequisites
+            for pre in graph.prerequisites(key_of[cid]):
+                wanted.setdefault(id_of[pre], cid)
     for cid in concept_ids:
         wanted[cid] = None
     if not wanted:

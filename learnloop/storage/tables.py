@@ -346,7 +346,33 @@ class MasteryRow(Base):
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """The tracing model's own per-student state for this concept."""
     model: Mapped[str] = mapped_column(String(64), default="")
+    memory: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    """The forgetting model's memory of the concept (``recommend.forgetting``): when it was
+    last practised, how often, and what the model needs to predict recall."""
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class GoalRow(Base):
+    """A goal concept in a course, set by a student for themselves (``user_id``) or by a
+    teacher for a class (``class_id``); a student's own goal wins over their class's."""
+
+    __tablename__ = "learning_goals"
+    __table_args__ = (
+        UniqueConstraint("course_id", "user_id", name="uq_learning_goals_course_user"),
+        UniqueConstraint("course_id", "class_id", name="uq_learning_goals_course_class"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    concept_id: Mapped[int] = mapped_column(ForeignKey("concepts.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    class_id: Mapped[int | None] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), index=True
+    )
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class ReviewRow(Base):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
@@ -269,19 +269,51 @@ class BKT(KnowledgeTracer):
 
     # --- batch prediction ---------------------------------------------------------------
 
-    def _index(self) -> None:
+    def _index(self, unseen: dict[str, float] | None = None) -> None:
         self.skill_index_ = vocabulary(self.skills_)
         full = {k: getattr(self, f"{k}_") for k in PARAMS}
-        # Unseen skills (code K) get the median parameters.
-        self._table = {k: np.r_[v, np.median(v) if len(v) else _START[k]] for k, v in full.items()}
+        if unseen is None:
+            unseen = {k: float(np.median(v)) if len(v) else _START[k] for k, v in full.items()}
+        self.unseen_ = {k: float(unseen[k]) for k in PARAMS}
+        # Unseen skills (code K) get ``unseen_``.
+        self._table = {k: np.r_[v, self.unseen_[k]] for k, v in full.items()}
 
-    def _per_skill_proba(self, log: InteractionLog) -> tuple[IntArray, FloatArray]:
+    @classmethod
+    def from_params(cls, params: dict[str, float], *, info: dict[str, Any] | None = None) -> BKT:
+        """A fitted BKT that gives every skill ``params``: parameters fitted on another log
+        (the shipped priors, ``learnloop.tracing.priors``) for a platform with none of its own."""
+        missing = [k for k in PARAMS if k not in params]
+        if missing:
+            raise InvalidInputError(f"BKT parameters lack {', '.join(missing)}")
+        model = cls(forgets=float(params["forget"]) > 0)
+        model.skills_ = np.zeros(0, dtype=np.str_)
+        for k in PARAMS:
+            setattr(model, f"{k}_", np.zeros(0))
+        model.log_likelihood_ = np.zeros(0)
+        model.n_iter_ = 0
+        model.info_ = dict(info or {})
+        model._index({k: float(params[k]) for k in PARAMS})
+        return model
+
+    def _layout(self, log: InteractionLog) -> tuple[_Layout, dict[str, FloatArray]]:
+        """``log`` laid out for the forward pass, and the parameter table it indexes: each
+        skill unseen in training gets a code of its own (its own chains, as online), with
+        the ``unseen_`` parameters."""
         self._check_fitted()
         k = len(self.skills_)
-        codes = map_codes(self.skill_index_, log.skills, unknown=k)
-        lay = _Layout.build(log, codes, k + 1)
-        a, _, _ = _forward(lay, self._table)
-        guess, slip = self._table["guess"][lay.skill], self._table["slip"][lay.skill]
+        codes = map_codes(self.skill_index_, log.skills)
+        new = codes < 0
+        codes[new] = k + np.arange(int(new.sum()))
+        table = {
+            name: np.r_[getattr(self, f"{name}_"), np.full(int(new.sum()), self.unseen_[name])]
+            for name in PARAMS
+        }
+        return _Layout.build(log, codes, k + int(new.sum())), table
+
+    def _per_skill_proba(self, log: InteractionLog) -> tuple[IntArray, FloatArray]:
+        lay, table = self._layout(log)
+        a, _, _ = _forward(lay, table)
+        guess, slip = table["guess"][lay.skill], table["slip"][lay.skill]
         return lay.row, a * (1.0 - slip) + (1.0 - a) * guess
 
     def predict_proba(self, log: InteractionLog) -> FloatArray:
@@ -294,16 +326,15 @@ class BKT(KnowledgeTracer):
 
     def mastery(self, log: InteractionLog) -> FloatArray:
         """P(mastered) of each response's skills after it (mean over the response's skills)."""
-        self._check_fitted()
-        k = len(self.skills_)
-        lay = _Layout.build(log, map_codes(self.skill_index_, log.skills, unknown=k), k + 1)
-        _, f, _ = _forward(lay, self._table)
+        lay, table = self._layout(log)
+        _, f, _ = _forward(lay, table)
         return np.bincount(lay.row, f, minlength=len(log)) / np.diff(log.skill_ptr)
 
     # --- online -------------------------------------------------------------------------
 
     def params_of(self, skill: str | None) -> dict[str, float]:
-        """The parameters of ``skill`` (the median ones for a skill not seen in training)."""
+        """The parameters of ``skill`` (``unseen_``, by default the median ones, for a skill
+        not seen in training)."""
         self._check_fitted()
         code = self.skill_index_.get(skill, len(self.skills_)) if skill is not None else -1
         return {k: float(self._table[k][code]) for k in PARAMS}
@@ -343,6 +374,7 @@ class BKT(KnowledgeTracer):
             "skills": self.skills_,
             **{k: getattr(self, f"{k}_") for k in PARAMS},
             "log_likelihood": self.log_likelihood_,
+            "unseen": np.array([self.unseen_[k] for k in PARAMS]),
         }
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
@@ -351,7 +383,9 @@ class BKT(KnowledgeTracer):
             setattr(self, f"{k}_", arrays[k].astype(np.float64))
         self.log_likelihood_ = arrays["log_likelihood"]
         self.n_iter_ = int(self.info_.get("em_iterations", 0))
-        self._index()
+        # models saved before ``unseen`` was stored give unseen skills the median
+        unseen = arrays.get("unseen")
+        self._index(None if unseen is None else dict(zip(PARAMS, map(float, unseen), strict=True)))
 
 
 def step(prm: dict[str, float], known: float, score: float) -> float:

@@ -6,23 +6,30 @@ moved by the concept's own parameters. ``TracerMastery`` serves any other fitted
 (PFA, IRT, the deep ones): its state is the model's own student state fed with the student's
 answers on that concept, and mastery is the model's probability of a right answer to a
 typical item of the concept next. ``FittedMastery`` is what ``services/progress.py`` uses: the
-model that ``learnloop kt fit`` saved in the data directory, re-read when it is re-fitted,
-and the running estimate until one exists.
+model that ``learnloop kt fit`` (or the background re-fit, ``services.tracing.maybe_refit``)
+saved in the data directory, re-read when it is re-fitted, and until one exists a BKT over
+the priors fitted on public data (``priors.py``), so a new installation starts from
+measured parameters rather than made-up ones.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from learnloop.errors import InvalidInputError
 from learnloop.settings import get_settings
 from learnloop.tracing.base import MasteryModel, MasteryState
 from learnloop.tracing.bkt import BKT, step
 from learnloop.tracing.data import Response
 from learnloop.tracing.estimator import KnowledgeTracer
 from learnloop.tracing.io import CONFIG, read_model_dir
-from learnloop.tracing.running import RunningEstimate
+from learnloop.tracing.priors import DEFAULT_PRIORS, load_priors
+
+log = logging.getLogger(__name__)
 
 EVIDENCE_SCALE = 3.0
 """Confidence is n / (n + this) after n answers on the concept: 0.25 after one, 0.77 after ten."""
@@ -39,11 +46,10 @@ def _confidence(state: MasteryState) -> float:
 
 
 class BKTMastery(MasteryModel):
-    name = "bkt"
-
-    def __init__(self, model: BKT) -> None:
+    def __init__(self, model: BKT, *, name: str = "bkt") -> None:
         model._check_fitted()
         self.model = model
+        self.name = name
 
     def initial_state(self, concept: str | None = None) -> MasteryState:
         state: MasteryState = {"p": self.model.params_of(concept)["prior"], "n": 0}
@@ -112,16 +118,29 @@ def load_mastery(path: str | Path) -> MasteryModel:
     return mastery_model(load_model(path))
 
 
-class FittedMastery(MasteryModel):
-    """The model saved as ``<data_dir>/models/tracing/<model>/``, else ``fallback``.
+PRIOR_MODEL = "bkt-prior"
+"""The name estimates made from the shipped priors carry (the ``model`` of their rows)."""
 
-    Re-reads the directory when its ``config.json`` changes (a new ``kt fit``), so a running
-    server picks up a re-fitted model at its next answer.
+
+@cache
+def prior_mastery(priors: str = DEFAULT_PRIORS) -> BKTMastery:
+    """BKT over the shipped priors ``priors``: the live model before the platform has one
+    fitted on its own log. Every concept starts at the same prior and moves alike."""
+    return BKTMastery(load_priors(priors).model(), name=PRIOR_MODEL)
+
+
+class FittedMastery(MasteryModel):
+    """The model saved as ``<data_dir>/models/tracing/<model>/``, else ``fallback`` (by
+    default BKT over the shipped priors, ``prior_mastery()``).
+
+    Re-reads the directory when its ``config.json`` changes (a new ``kt fit`` or background
+    re-fit), so a running server picks up a re-fitted model at its next answer. A directory
+    caught half-written keeps the model read before it serving until it is whole.
     """
 
     def __init__(self, model: str | None = None, *, fallback: MasteryModel | None = None) -> None:
         self._model = model
-        self.fallback = fallback or RunningEstimate()
+        self.fallback = fallback or prior_mastery()
         self._loaded: tuple[Path, float, MasteryModel] | None = None
         self._lock = threading.Lock()
 
@@ -140,8 +159,13 @@ class FittedMastery(MasteryModel):
             with self._lock:
                 loaded = self._loaded
                 if loaded is None or loaded[:2] != (path, mtime):
-                    read_model_dir(path)  # a clear error for a broken directory
-                    loaded = self._loaded = (path, mtime, load_mastery(path))
+                    try:
+                        read_model_dir(path)  # a clear error for a broken directory
+                        loaded = self._loaded = (path, mtime, load_mastery(path))
+                    except InvalidInputError:
+                        if loaded is None or loaded[0] != path:
+                            raise
+                        log.warning("%s cannot be read; serving the model read before", path)
         return loaded[2]
 
     @property
@@ -159,3 +183,6 @@ class FittedMastery(MasteryModel):
 
     def confidence(self, state: MasteryState) -> float:
         return self.current().confidence(state)
+
+    def interval(self, state: MasteryState) -> tuple[float, float]:
+        return self.current().interval(state)

@@ -1,4 +1,9 @@
-"""A running estimate: an exponentially weighted average of recent scores."""
+"""A running estimate: an exponentially weighted average of recent scores.
+
+No longer the live default (that is BKT over priors fitted on public data, ``priors.py``):
+kept as the baseline ``bench/kt_priors.py`` measures against, and for callers that want a
+model with no fitted parameters at all (``FittedMastery(fallback=RunningEstimate())``).
+"""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from learnloop.web.routes import (
     courses,
     grader,
     meta,
+    recommend,
     review,
     tutor,
     users,
@@ -91,7 +92,9 @@ def create_app(
     app.state.backend = backend or Backend.open()
     app.state.tutor = make_tutor(app.state.backend, chat_model)
     install_error_handlers(app)
-    for module in (meta, auth, users, classes, courses, attempts, review, grader, tutor, analytics):
+    for module in (
+        meta, auth, users, classes, courses, attempts, recommend, review, grader, tutor, analytics
+    ):  # fmt: skip
         app.include_router(
             module.router,
             prefix=API_PREFIX,

@@ -74,7 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "map.legend": "Colour scale",
         "map.legend.mastery": "mastery from 0% to 100%",
         "map.legend.mastered": "thick border: mastered ({pct} or more)",
-        "map.legend.not_started": "dashed border: not started",
+        "map.legend.not_started": "grey with a dashed border: not started",
         "map.table_caption": "Your mastery of each concept",
         "map.col.concept": "Concept",
         "map.col.prerequisites": "Needs first",
@@ -88,6 +88,56 @@ MESSAGES: dict[str, dict[str, str]] = {
         "map.no_items": "no questions yet",
         "map.materials": "Reading",
         "map.no_materials": "This course has no reading material yet.",
+        # a concept's estimate, wherever it is shown
+        "mastery.not_started": "not started",
+        "mastery.range": "{value} (likely between {low} and {high})",
+        "mastery.explained": (
+            "How to read a figure such as 62% (45–77): 62% is our best estimate of how well "
+            "you know the concept, and it is probably somewhere between 45% and 77%. The "
+            "range narrows with every answer you give. “Not started” means you have not "
+            "answered a question on it yet, so there is nothing to estimate."
+        ),
+        # what to do next, reviews, the path to a goal (course page)
+        "map.next.title": "What to do next",
+        "map.next.review_badge": "Review",
+        "map.next.start": "Practise it now",
+        "map.next.start_review": "Start the review",
+        "map.next.read_first": "Read this first",
+        "map.next.then_answer": "then answer a question on it",
+        "map.reviews.title": "Due for review",
+        "map.reviews.intro": (
+            "You had mastered these, but you have probably forgotten some of it by now. A "
+            "few questions bring each back."
+        ),
+        "map.reviews.none": "Nothing is due for review.",
+        "map.reviews.practise": "Review it",
+        "map.path.title": "Your learning path",
+        "map.path.own_goal": "Your goal: {goal}.",
+        "map.path.class_goal": "Your teacher set the goal {goal} for your class.",
+        "map.path.no_goal": (
+            "You have no goal yet. Choose a concept you want to reach, and this shows what "
+            "to learn on the way there."
+        ),
+        "map.path.reached": "You have mastered {goal} and everything it builds on.",
+        "map.path.caption": "The steps to {goal}, in the order to learn them",
+        "map.path.col.step": "Step",
+        "map.path.col.concept": "Concept",
+        "map.path.col.mastery": "Your mastery",
+        "map.path.col.ready": "Can you start it?",
+        "map.path.col.answers": "Answers needed",
+        "map.path.ready": "yes, now",
+        "map.path.not_ready": "after the steps before it",
+        "map.path.total": "In all about {n} answers to reach {goal}.",
+        "map.path.answers_note": (
+            "“Answers needed” is about how many more answers it usually takes to master a "
+            "concept from where you stand; the path is worked out again after every answer."
+        ),
+        "map.goal.label": "Goal concept",
+        "map.goal.choose": "Choose a concept…",
+        "map.goal.set": "Set as my goal",
+        "map.goal.clear": "Clear my goal",
+        "map.goal.saved": "Your goal is saved.",
+        "map.goal.cleared": "Your own goal is cleared.",
         # practice
         "item.title": "Question",
         "item.concepts": "Practises",
@@ -126,10 +176,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "result.why_reveal": "Why? (This shows the right answer.)",
         "result.next": "Next question",
         "result.next_about": "Next: {concept}. {reason}",
+        "result.next_review": "Next: a review of {concept}. {reason}",
         "result.try_again": "Try this question again",
+        "result.read_about": "Read about it",
+        "result.read_about_intro": "These parts of the course pages explain what went wrong:",
+        "result.read_first": "Read this before the next question:",
+        "result.read_above": "Read the pages above before the next question.",
+        "item.why_this": "Why this question",
         "result.done": "You have mastered everything this course offers you for now.",
-        "next.reason.start": "It needs nothing before it, and you have not mastered it yet.",
-        "next.reason.ready": "You know what it builds on, and you have not mastered it yet.",
         "practice.done_title": "Nothing left to practise",
         # the tutor
         "tutor.title": "Ask the tutor",
@@ -209,6 +263,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "progress.col.concepts": "Its concepts after it",
         "progress.col.mastery": "Course average",
         "progress.col.mastered": "Concepts mastered",
+        "progress.now": "Where you stand now",
+        "progress.over_time": "Answer by answer",
         # errors
         "error.title": "Error {status}",
         "error.server_said": "What the server said",
@@ -290,7 +346,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "map.legend": "颜色说明",
         "map.legend.mastery": "掌握程度从 0% 到 100%",
         "map.legend.mastered": "粗边框：已掌握（{pct} 及以上）",
-        "map.legend.not_started": "虚线边框：尚未开始",
+        "map.legend.not_started": "灰色虚线边框：尚未开始",
         "map.table_caption": "你对各知识点的掌握程度",
         "map.col.concept": "知识点",
         "map.col.prerequisites": "先修知识点",
@@ -304,6 +360,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "map.no_items": "暂无题目",
         "map.materials": "阅读材料",
         "map.no_materials": "这门课程还没有阅读材料。",
+        "mastery.not_started": "尚未开始",
+        "mastery.range": "{value}（很可能在 {low} 到 {high} 之间）",
+        "mastery.explained": (
+            "怎样看“62%（45–77）”这样的数字：62% 是我们对你掌握这个知识点程度的最佳估计，"
+            "实际很可能在 45% 到 77% 之间。你每多作答一次，这个范围就会变窄。"
+            "“尚未开始”表示你还没有回答过这个知识点的题目，所以还无法估计。"
+        ),
+        "map.next.title": "下一步做什么",
+        "map.next.review_badge": "复习",
+        "map.next.start": "现在练习",
+        "map.next.start_review": "开始复习",
+        "map.next.read_first": "先读一读",
+        "map.next.then_answer": "然后做一道这个知识点的题",
+        "map.reviews.title": "需要复习的知识点",
+        "map.reviews.intro": (
+            "这些知识点你曾经掌握过，但现在可能已经忘记了一部分。做几道题就能把它们找回来。"
+        ),
+        "map.reviews.none": "目前没有需要复习的知识点。",
+        "map.reviews.practise": "去复习",
+        "map.path.title": "你的学习路径",
+        "map.path.own_goal": "你的目标：{goal}。",
+        "map.path.class_goal": "老师为你的班级设定了目标：{goal}。",
+        "map.path.no_goal": (
+            "你还没有设定目标。选择一个你想达到的知识点，这里会列出一路上要学的内容。"
+        ),
+        "map.path.reached": "你已经掌握了“{goal}”以及它所依赖的全部知识点。",
+        "map.path.caption": "通往“{goal}”的各个步骤（按学习顺序）",
+        "map.path.col.step": "步骤",
+        "map.path.col.concept": "知识点",
+        "map.path.col.mastery": "你的掌握程度",
+        "map.path.col.ready": "现在可以开始吗？",
+        "map.path.col.answers": "预计还需作答",
+        "map.path.ready": "可以",
+        "map.path.not_ready": "先学完前面的步骤",
+        "map.path.total": "要达到“{goal}”，总共大约还需作答 {n} 次。",
+        "map.path.answers_note": (
+            "“预计还需作答”是从你现在的水平出发，通常还要作答多少次才能掌握这个知识点；"
+            "每次作答之后，路径都会重新计算。"
+        ),
+        "map.goal.label": "目标知识点",
+        "map.goal.choose": "选择一个知识点…",
+        "map.goal.set": "设为我的目标",
+        "map.goal.clear": "清除我的目标",
+        "map.goal.saved": "你的目标已保存。",
+        "map.goal.cleared": "你自己的目标已清除。",
         "item.title": "题目",
         "item.concepts": "练习的知识点",
         "item.your_mastery": "你对“{concept}”的掌握程度",
@@ -338,10 +439,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "result.why_reveal": "为什么？（会显示正确答案）",
         "result.next": "下一题",
         "result.next_about": "下一步：{concept}。{reason}",
+        "result.next_review": "下一步：复习“{concept}”。{reason}",
         "result.try_again": "再做一次这道题",
+        "result.read_about": "读一读相关内容",
+        "result.read_about_intro": "课程页面里的这几节讲解了错在哪里：",
+        "result.read_first": "做下一题之前，先读一读：",
+        "result.read_above": "做下一题之前，先读一读上面的页面。",
+        "item.why_this": "为什么是这道题",
         "result.done": "这门课程目前能学的内容你都已经掌握了。",
-        "next.reason.start": "它不需要先修知识点，而你还没有掌握它。",
-        "next.reason.ready": "你已经掌握了它的基础，但还没有掌握它本身。",
         "practice.done_title": "没有需要练习的内容了",
         "tutor.title": "问导师",
         "tutor.intro": (
@@ -410,6 +515,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "progress.col.concepts": "作答后相关知识点",
         "progress.col.mastery": "课程平均",
         "progress.col.mastered": "已掌握知识点",
+        "progress.now": "你现在的掌握情况",
+        "progress.over_time": "逐次作答的变化",
         "error.title": "错误 {status}",
         "error.server_said": "服务器的说明",
         "error.go_courses": "前往我的课程",
@@ -498,3 +605,13 @@ def choose_language(cookie: str | None, accept_language: str | None, default: st
     if found is not None:
         return found
     return default if default in LANGUAGES else "en"
+
+
+def _recommender_texts() -> None:
+    """The recommender's explanations are page texts too (``recommend.explain``)."""
+    from learnloop.recommend.explain import MESSAGES as EXPLAIN
+
+    add_messages(EXPLAIN["en"], EXPLAIN["zh"])
+
+
+_recommender_texts()

@@ -20,8 +20,9 @@ NewPage = Callable[..., Page]
 
 
 def mastery_of(page: Page, concept: str) -> str:
+    """The mastery cell's words: "not started", or "62% (45–77)"."""
     row = page.locator(f"#mastery-table tr[data-concept='{concept}']")
-    return row.locator(".meter-value").inner_text()
+    return " ".join(row.locator("td.mastery").inner_text().split())
 
 
 def test_a_student_practises_asks_the_tutor_and_sees_mastery_change(
@@ -55,9 +56,13 @@ def test_a_student_practises_asks_the_tutor_and_sees_mastery_change(
     expect(page.locator(".course-card")).to_have_count(2)
     shot(page, "courses")
 
-    # practice: the recommended item, answered right
+    # practice: the recommended item, saying why it was chosen
     page.locator(".course-card", has_text="Fractions").get_by_role("link", name="Practise").click()
-    expect(page).to_have_url(f"{url}/courses/fractions/items/meaning-1")
+    expect(page).to_have_url(re.compile(r"/courses/fractions/items/meaning-\d+\?via=next$"))
+    expect(page.locator("#why-this")).to_contain_text("“What a fraction means” needs nothing")
+
+    # an item of the concept, answered right
+    page.goto(f"{url}/courses/fractions/items/meaning-1")
     expect(page.get_by_text("A pizza is cut into 8 equal slices")).to_be_visible()
     shot(page, "item")
     page.get_by_label("3/8").check()
@@ -69,9 +74,11 @@ def test_a_student_practises_asks_the_tutor_and_sees_mastery_change(
     expect(result.locator(".changes li")).to_contain_text("What a fraction means")
     shot(page, "answer-right")
 
-    # "next" leads to the next item, answered wrong
+    # "next" leads to the recommended item; another one is answered wrong
     page.get_by_role("link", name="Next question").click()
-    expect(page).to_have_url(f"{url}/courses/fractions/items/meaning-2")
+    expect(page).to_have_url(re.compile(r"/courses/fractions/items/[^?]+\?via=next$"))
+    expect(page.locator("#why-this")).not_to_be_empty()
+    page.goto(f"{url}/courses/fractions/items/meaning-2")
     page.get_by_label("Your answer").fill("numerator")
     page.get_by_role("button", name="Check my answer").click()
     expect(result.locator(".verdict")).to_have_text("Not correct")
@@ -243,6 +250,8 @@ def test_practice_works_without_javascript(
     page = new_page(javascript=False)
     log_in(page, url, "ada")
     page.goto(f"{url}/courses/photosynthesis/practice")
+    expect(page.locator("#why-this")).to_contain_text("needs nothing before it")
+    page.goto(f"{url}/courses/photosynthesis/items/cells-mc-1")
     # (Chromium with scripts switched off by the test still parses <noscript> as text)
     assert "The tutor needs JavaScript" in page.locator("aside.tutor noscript").inner_text()
     expect(page.locator("#tutor-form")).to_be_hidden()

@@ -139,7 +139,7 @@ def test_a_teacher_overrides_a_queued_grade_and_sees_the_class(
     for concept in ("leaf-structure", "chloroplasts"):
         cell = row.locator(f"td[data-concept='{concept}']")
         expect(cell).not_to_have_class(re.compile("unseen"))
-        expect(cell).to_have_text(re.compile(r"^\d+%$"))
+        expect(cell).to_have_text(re.compile(r"^\d+% \(\d+–\d+\)\s*$"))  # and its range
     expect(page.locator("#mastery-chart .main-svg").first).to_be_visible()  # plotly drew it
     expect(page.locator("#mastery-chart .heatmaplayer")).to_have_count(1)
     shot(page, "mastery-photosynthesis")

@@ -17,18 +17,22 @@ def answer(client, item: str, response, key: str | None = None, course: str = "t
 
 
 def test_right_and_wrong_answers_move_mastery_and_the_next_item(school: School) -> None:
-    student = school.client("stud_a")
-    first = answer(student, "q1", "0.5")
-    assert first.status_code == 201, first.text
-    body = first.json()
-    assert body["grade"]["verdict"] == "correct" and body["grade"]["score"] == 1.0
-    assert body["mastery"]["halves"] > 0.5
-    assert body["next_item"]["concept_id"] == "halves"  # not mastered yet: keep practising
+    from learnloop.tracing import FittedMastery
 
-    wrong = answer(student, "q1", "2/3").json()
+    live = FittedMastery()  # nothing fitted yet: the shipped priors
+    prior = live.p_mastery(live.initial_state("halves"))
+    student = school.client("stud_a")
+    first = answer(student, "q1", "2/3")
+    assert first.status_code == 201, first.text
+    wrong = first.json()
     assert wrong["grade"]["verdict"] == "incorrect"
     assert wrong["grade"]["feedback"]
-    assert wrong["mastery"]["halves"] < body["mastery"]["halves"]
+    assert wrong["mastery"]["halves"] < prior
+    assert wrong["next_item"]["concept_id"] == "halves"  # not mastered: keep practising
+
+    body = answer(student, "q1", "0.5").json()
+    assert body["grade"]["verdict"] == "correct" and body["grade"]["score"] == 1.0
+    assert body["mastery"]["halves"] > wrong["mastery"]["halves"]
 
     for _ in range(4):
         last = answer(student, "q1", "1/2").json()

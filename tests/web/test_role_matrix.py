@@ -398,6 +398,31 @@ MATRIX: list[Route] = [
         cell(OTHER_CO, "/next/other", 404, 200, 200),
         cell("missing", "/next/nope", 404, 404, 404),
     ),
+    route(
+        "GET", "/path/{course_id}",
+        cell(TINY, "/path/tiny", 200, 200, 200, params={"goal": "quarters"}),
+        cell(OTHER_CO, "/path/other", 404, 200, 200, params={"goal": "quarters"}),
+        cell(f"{TINY}/missing-goal", "/path/tiny", 404, 404, 404, params={"goal": "nope"}),
+        cell("missing", "/path/nope", 404, 404, 404),
+    ),
+    # a goal: a student's own, or a class's set by its teacher
+    route(
+        "PUT", "/goals/{course_id}",
+        cell(TINY, "/goals/tiny", 200, 200, 200, json={"concept_id": "quarters"}),
+        cell(OTHER_CO, "/goals/other", 404, 200, 200, json={"concept_id": "quarters"}),
+        cell("missing", "/goals/nope", 404, 404, 404, json={"concept_id": "quarters"}),
+    ),
+    route(
+        "PUT", "/classes/{class_id}/goals/{course_id}",
+        cell(f"{OWN_C}/{TINY}", "/classes/{A}/goals/tiny", 403, 200, 200,
+             json={"concept_id": "quarters"}),
+        cell(f"{OTHER_C}/{OTHER_CO}", "/classes/{B}/goals/other", 404, 404, 200,
+             json={"concept_id": "quarters"}),
+        cell(f"{OWN_C}/{OTHER_CO}", "/classes/{A}/goals/other", 404, 422, 422,
+             json={"concept_id": "quarters"}),
+        cell(f"missing/{TINY}", "/classes/{missing}/goals/tiny", 404, 404, 404,
+             json={"concept_id": "quarters"}),
+    ),
     # the review queue: teachers of the student's class (that has the course) and admins
     route(
         "GET", "/reviews",

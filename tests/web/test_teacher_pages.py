@@ -5,6 +5,7 @@ the form, and a course pack's problems with file and line."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import textwrap
 import zipfile
@@ -87,6 +88,27 @@ def test_the_map_and_item_statistics_show_the_numbers(school: School) -> None:
     assert 'id="mastery-chart"' in page and '"type":"heatmap"' in page.replace(" ", "")
     row = re.search(r'<tr data-student="stud_a2">(.*?)</tr>', page, re.S)
     assert row is not None and "not started" in row.group(1)  # stud_a2 answered nothing
+    assert not re.search(r"\d+%", text_of(row.group(1)))  # no number for it
+    # a practised concept: the estimate and the range it probably lies in; the same
+    # range in the chart's hover text
+    row = re.search(r'<tr data-student="stud_a">(.*?)</tr>', page, re.S)
+    assert row is not None
+    cell = re.search(
+        r'data-concept="halves"[^>]*>(\d+)% <span class="range">\((\d+)–(\d+)\)', row.group(1)
+    )
+    assert cell is not None, row.group(1)
+    p, low, high = map(int, cell.groups())
+    assert low <= p <= high
+    chart = re.search(
+        r'<script type="application/json" id="mastery-chart-data">(.*?)</script>', page
+    )
+    assert chart is not None
+    hover = json.loads(chart.group(1))["data"][0]["customdata"]
+    assert f"{p}% ({low}–{high})" in hover[0] and "not started" in hover[1]
+    assert "62% (45–77) reads" in text_of(page)
+    # the mean counts only the students who started: stud_a alone here
+    mean = re.search(r"<tfoot>\s*<tr>\s*<th[^>]*>[^<]*</th>\s*<td class=\"cell\">(\d+)%", page)
+    assert mean is not None and int(mean.group(1)) == p
     items = text_of(teacher.get("/teach/courses/tiny/items").text)
     assert "0.4 × 2" in items
     assert "2 question(s) have no answers yet" in items
@@ -220,6 +242,7 @@ def test_the_pages_speak_chinese(school: School, lang: str) -> None:
     assert "<h1>教学</h1>" in page and "我的班级" in page
     mastery = teacher.get(f"/teach/classes/{school.ids['Class A']}/courses/tiny/mastery").text
     assert "掌握度热力图" in mastery and "二分之一" in mastery  # the course's own Chinese
+    assert "尚未开始" in mastery and "not started" not in mastery
 
 
 def test_folder_import_for_an_admin(school: School, tmp_path: pytest.TempPathFactory) -> None:

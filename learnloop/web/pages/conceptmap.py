@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from learnloop.recommend.graph import ConceptGraph
 from learnloop.tracing import MASTERED
 
 BOX_W = 168
@@ -92,6 +93,18 @@ def border_colour(p: float) -> str:
     return f"hsl({round(4 + share * 116)}, 55%, 32%)"
 
 
+UNSEEN_FILL = "#eef1f5"
+UNSEEN_BORDER = "#64748b"
+"""A concept never practised is neutral grey: only evidence gets a colour."""
+
+
+def box_colours(c: MapConcept) -> tuple[str, str]:
+    """(fill, border) of a concept's box."""
+    if not c.attempts:
+        return UNSEEN_FILL, UNSEEN_BORDER
+    return mastery_colour(c.p_mastery), border_colour(c.p_mastery)
+
+
 _CJK_RANGES = "\u2014\u2015\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _CJK = re.compile(f"[{_CJK_RANGES}]")
 _TOKENS = re.compile(f"[{_CJK_RANGES}]|[^\\s{_CJK_RANGES}]+|\\s+")
@@ -130,46 +143,22 @@ def wrap(text: str, per_line: int = CHARS_PER_LINE, max_lines: int = MAX_LINES) 
     return lines or [""]
 
 
-def _depths(concepts: list[MapConcept]) -> dict[str, int]:
-    """Longest prerequisite chain below each concept (course packs are acyclic; a cycle
-    that slipped in is cut rather than looped on)."""
-    by_key = {c.key: c for c in concepts}
-    depth: dict[str, int] = {}
-    visiting: set[str] = set()
-
-    def walk(key: str) -> int:
-        if key in depth:
-            return depth[key]
-        if key in visiting:
-            return 0
-        visiting.add(key)
-        needs = [p for p in by_key[key].prerequisites if p in by_key]
-        depth[key] = 1 + max((walk(p) for p in needs), default=-1)
-        visiting.discard(key)
-        return depth[key]
-
-    for c in concepts:
-        walk(c.key)
-    return depth
-
-
 def layout(concepts: list[MapConcept], across: int = WIDE) -> MapLayout:
-    depth = _depths(concepts)
-    layers: dict[int, list[MapConcept]] = {}
-    for c in concepts:
-        layers.setdefault(depth[c.key], []).append(c)
+    # course packs are acyclic; a cycle that slipped in is drawn flat rather than looped on
+    graph = ConceptGraph([c.key for c in concepts], {c.key: c.prerequisites for c in concepts})
+    by_key = {c.key: c for c in concepts}
     # order each layer by where its prerequisites sit (fewer crossing arrows)
     position: dict[str, float] = {}
+
+    def below(c: MapConcept) -> float:
+        needs = graph.prerequisites(c.key)
+        return sum(position.get(p, 0.0) for p in needs) / max(len(needs), 1)
+
     rows: list[list[MapConcept]] = []
-    for level in sorted(layers):
-        members = layers[level]
+    for level, keys in enumerate(graph.layers()):
+        members = [by_key[key] for key in keys]
         if level:
-            members.sort(
-                key=lambda c: (
-                    sum(position.get(p, 0.0) for p in c.prerequisites)
-                    / max(len(c.prerequisites), 1)
-                )
-            )
+            members.sort(key=below)
         for start in range(0, len(members), across):
             row = members[start : start + across]
             rows.append(row)
@@ -192,17 +181,15 @@ def layout(concepts: list[MapConcept], across: int = WIDE) -> MapLayout:
                 w=BOX_W,
                 h=h,
                 lines=lines,
-                fill=mastery_colour(c.p_mastery),
-                stroke=border_colour(c.p_mastery),
+                fill=box_colours(c)[0],
+                stroke=box_colours(c)[1],
             )
             x += BOX_W + GAP_X
         y += h + GAP_Y
     arrows = []
     for c in concepts:
         to = boxes[c.key]
-        for p in c.prerequisites:
-            if p not in boxes:
-                continue
+        for p in graph.prerequisites(c.key):
             frm = boxes[p]
             x1, y1 = frm.cx, frm.y + frm.h
             x2, y2 = to.cx, to.y - 3

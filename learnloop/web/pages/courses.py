@@ -1,17 +1,21 @@
-"""A student's courses, a course's map (concepts coloured by mastery), and its reading."""
+"""A student's courses; a course's page: the map (concepts coloured by mastery), what to do
+next and why, what is due for review, the path to a goal (and the form that sets it), and
+the reading."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from learnloop.domain import pick
-from learnloop.services import access, courses, materials, practice, progress
+from learnloop.services import access, courses, materials, practice, progress, recommend
 from learnloop.tracing import MASTERED
 from learnloop.web.deps import BackendDep
 from learnloop.web.pages.conceptmap import NARROW, WIDE, MapConcept, layout
 from learnloop.web.pages.markdown import render_markdown
-from learnloop.web.pages.render import Language, PageUser, percent, render
+from learnloop.web.pages.render import Language, PageUser, percent, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,14 +39,30 @@ def my_courses(request: Request, backend: BackendDep, user: PageUser) -> HTMLRes
 
 @router.get("/courses/{course_id}")
 def course_map(
-    request: Request, course_id: str, backend: BackendDep, user: PageUser, lang: Language
+    request: Request,
+    course_id: str,
+    backend: BackendDep,
+    user: PageUser,
+    lang: Language,
+    goal: Annotated[str, Query(max_length=16)] = "",
 ) -> HTMLResponse:
+    """The map and table of every concept, what to do next and why, the concepts due for
+    review, and the path to the student's goal (their own, else their class's)."""
     with backend.transaction() as s:
         course = access.check_course(s, user, course_id)
         concepts = practice.concept_map(s, user_id=user.id, course=course)
+        estimates = {
+            m.concept_id: m for m in progress.course_mastery(s, user_id=user.id, course=course)
+        }
         reading = materials.list_materials(s, course=course)
-        nxt = progress.next_item_for(s, user_id=user.id, course=course)
+        path = recommend.path_in(s, settings=backend.settings, user=user, course=course, lang=lang)
+        class_goals = {
+            recommend.class_goal(s, class_id=class_id, course_id=course.id)
+            for class_id in access.student_class_ids(s, user)
+        }
         title = pick(course.title, lang)
+    # its own read: a "material" activity searches the course pages for the last mistake
+    nxt = recommend.next_activity(backend, user, course_id, lang=lang)
     names = {c.concept_id: pick(c.name, lang) for c in concepts}
     on_map = [
         MapConcept(
@@ -62,13 +82,33 @@ def course_map(
         "title": title,
         "concepts": concepts,
         "concepts_by_key": {c.concept_id: c for c in concepts},
+        "estimates": estimates,
         "names": names,
         "maps": {"wide": layout(on_map, WIDE), "narrow": layout(on_map, NARROW)},
         "reading": reading,
         "next": nxt,
+        "path": path,
+        # the student's own goal wins (recommend.goal_of); one equal to a class's goal is
+        # shown as the class's
+        "goal_source": "class" if path.goal is not None and path.goal in class_goals else "own",
+        "goal_notice": {"saved": "map.goal.saved", "cleared": "map.goal.cleared"}.get(goal, ""),
         "mastered_at": percent(MASTERED),
     }
     return render(request, "course.html", context, user=user)
+
+
+@router.post("/courses/{course_id}/goal")
+def set_my_goal(
+    course_id: str,
+    backend: BackendDep,
+    user: PageUser,
+    concept_id: Annotated[str, Form(max_length=128)] = "",
+    clear: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """The goal form of the course page: the same ``set_goal`` as ``PUT /api/v1/goals``."""
+    chosen = None if clear or not concept_id.strip() else concept_id.strip()
+    recommend.set_goal(backend, user, course_id, chosen)
+    return redirect(f"/courses/{course_id}?goal={'saved' if chosen else 'cleared'}#path")
 
 
 @router.get("/courses/{course_id}/materials/{material_id}")

@@ -1,6 +1,7 @@
 """Practice: an item, the student's answer (a plain form, no JavaScript needed), the grade with
-feedback, the change in mastery, why the answer is what it is, and what to do next; the tutor
-beside it.
+feedback and the course pages that address the mistake, the change in mastery, why the answer
+is what it is, and what to do next (and why); the tutor beside it. An item reached by the
+recommendation (``?via=next``) says why it was chosen, and marks a review as one.
 
 The answer goes through ``learning.submit_attempt``, the answer loop of ``POST
 /api/v1/attempts``, with an idempotency key written into the form: sending the same form
@@ -11,16 +12,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from learnloop.domain import Item, ItemType, pick
 from learnloop.errors import InvalidInputError, NotFoundError
 from learnloop.grading.freetext import PENDING_GRADER
-from learnloop.services import access, learning, practice, progress, tutor
+from learnloop.services import access, learning, practice, progress, recommend, remediation, tutor
 from learnloop.services.content import course_content
 from learnloop.storage.tables import User
 from learnloop.tutor.style import REASONS
@@ -30,11 +31,8 @@ from learnloop.web.pages.render import Language, PageUser, redirect, render, shu
 
 router = APIRouter(include_in_schema=False)
 
-NEXT_REASONS = {
-    "it has no prerequisites and is not yet mastered": "next.reason.start",
-    "its prerequisites are mastered and it is not yet": "next.reason.ready",
-}
-"""``progress.NextItem.reason`` in the pages' words."""
+VIA_NEXT = "next"
+"""``?via=next``: the student followed the recommendation to this item."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +40,8 @@ class Loaded:
     course_title: dict[str, str]
     item: Item
     item_db_id: int
-    concepts: list[tuple[str, str, float]]
-    """(key, name, mastery) of each concept the item practises."""
+    concepts: list[tuple[str, str, progress.ConceptMastery]]
+    """(key, name, estimate) of each concept the item practises."""
     names: dict[str, str]
     """Every concept of the course by key, in the visitor's language."""
 
@@ -58,7 +56,7 @@ def _load(backend: Any, user: User, course_id: str, item_id: str, lang: str) -> 
             m.concept_id: m for m in progress.course_mastery(s, user_id=user.id, course=course)
         }
         concepts = [
-            (key, pick(mastery[key].name, lang), mastery[key].p_mastery)
+            (key, pick(mastery[key].name, lang), mastery[key])
             for _, key in found.concepts
             if key in mastery
         ]
@@ -133,6 +131,7 @@ def _page(
     result: dict[str, Any] | None = None,
     problem: str = "",
     answered: list[str] | None = None,
+    recommended: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     item = loaded.item
@@ -151,6 +150,7 @@ def _page(
         "result": result,
         "problem": problem,
         "answered": answered or [],
+        "recommended": recommended,
         "tutor_setup": _tutor_setup(lang, course_id, item.id, conversation),
         "conversation": conversation,
     }
@@ -163,6 +163,7 @@ def practise(
     backend: BackendDep,
     user: PageUser,
     request: Request,
+    lang: Language,
     concept: str | None = None,
 ) -> Response:
     """To the recommended item (or one of ``concept``); a page saying so if none is left."""
@@ -171,11 +172,12 @@ def practise(
         if concept:
             key = practice.item_for_concept(s, user_id=user.id, course=course, concept_key=concept)
             return redirect(f"/courses/{course_id}/items/{key}")
-        nxt = progress.next_item_for(s, user_id=user.id, course=course)
         title = dict(course.title)
-    if nxt is not None:
-        return redirect(f"/courses/{course_id}/items/{nxt.item_id}")
-    return render(request, "done.html", {"course_id": course_id, "title": title}, user=user)
+    nxt = recommend.next_activity(backend, user, course_id, lang=lang, with_material=False)
+    if nxt.item_id is not None:
+        return redirect(f"/courses/{course_id}/items/{nxt.item_id}?via={VIA_NEXT}")
+    context = {"course_id": course_id, "title": title, "explanation": nxt.explanation}
+    return render(request, "done.html", context, user=user)
 
 
 @router.get("/courses/{course_id}/items/{item_id}")
@@ -186,9 +188,21 @@ def item_page(
     backend: BackendDep,
     user: PageUser,
     lang: Language,
+    via: Annotated[str, Query(max_length=16)] = "",
 ) -> HTMLResponse:
     loaded = _load(backend, user, course_id, item_id, lang)
-    return _page(request, backend, user, lang, course_id, loaded)
+    recommended = None
+    if via == VIA_NEXT:
+        # asked again rather than carried in the link, so the page never shows a reason the
+        # recommender does not hold now (the student may have answered elsewhere meanwhile)
+        act = recommend.next_activity(backend, user, course_id, lang=lang)
+        if act.item_id == item_id:
+            recommended = {
+                "kind": act.kind,
+                "explanation": act.explanation,
+                "material": act.material,
+            }
+    return _page(request, backend, user, lang, course_id, loaded, recommended=recommended)
 
 
 @router.post("/courses/{course_id}/items/{item_id}")
@@ -215,8 +229,7 @@ def answer(
         )
     multiple = bool(getattr(loaded.item.answer, "multiple", False))
     value: str | list[str] = values if multiple else values[0]
-    with backend.transaction() as s:
-        before = progress.mastery_for_item(s, user_id=user.id, item_id=loaded.item_db_id)
+    before = {key: m for key, _, m in loaded.concepts}
     done = learning.submit_attempt(
         backend,
         user=user,
@@ -228,37 +241,60 @@ def answer(
     )
     grade = done.grade
     names = loaded.names
+    now = _load(backend, user, course_id, item_id, lang)
+    after = {key: m for key, _, m in now.concepts}
     changes = [
         {
             "name": names.get(key, key),
             "before": None if done.replayed else before.get(key),
-            "after": p,
+            "after": after.get(key),
+            "p": p,
         }
         for key, p in done.mastery.items()
     ]
+    verdict = "pending" if grade.grader == PENDING_GRADER else grade.verdict
+    # the course pages that address the mistake: a search, so outside the answer's write
+    sections: list[Any] = []
+    if verdict in ("incorrect", "partially_correct") and not grade.provisional:
+        sections = remediation.sections_for_answer(
+            backend, user, course_id, item_key=item_id, mistake=grade.feedback, lang=lang
+        )
     nxt = done.next_item
+    read_first: list[Any] = []
+    if nxt.kind == "material" and nxt.concept_id:
+        shown = {m.href for m in sections}
+        read_first = [
+            m
+            for m in remediation.sections_for_concept(
+                backend, user, course_id, nxt.concept_id, lang=lang
+            )
+            if m.href not in shown
+        ]
     result = {
         "replayed": done.replayed,
-        "verdict": "pending" if grade.grader == PENDING_GRADER else grade.verdict,
+        "verdict": verdict,
         "score": grade.score,
         "feedback": grade.feedback,
         "provisional": grade.provisional,
         "changes": changes,
         "why": pick(loaded.item.explanation, lang),
+        "sections": sections,
         "next": (
             {
-                "href": f"/courses/{course_id}/items/{nxt.item_id}",
-                "reason": NEXT_REASONS.get(nxt.reason, ""),
-                "concept": names.get(nxt.concept_id, nxt.concept_id),
+                "href": f"/courses/{course_id}/items/{nxt.item_id}?via={VIA_NEXT}",
+                "kind": nxt.kind,
+                "explanation": nxt.explanation,
+                "concept": names.get(nxt.concept_id or "", nxt.concept_id),
                 "same": nxt.item_id == item_id,
+                "read_first": read_first,
             }
-            if nxt
+            if nxt.item_id
             else None
         ),
+        "done_explanation": nxt.explanation if not nxt.item_id else "",
     }
-    shown = [_choice_text(loaded.item, v, lang) for v in values]
-    now = replace(loaded, concepts=[(k, n, done.mastery.get(k, p)) for k, n, p in loaded.concepts])
-    return _page(request, backend, user, lang, course_id, now, result=result, answered=shown)
+    answered = [_choice_text(loaded.item, v, lang) for v in values]
+    return _page(request, backend, user, lang, course_id, now, result=result, answered=answered)
 
 
 def _choice_text(item: Item, value: str, lang: str) -> str:

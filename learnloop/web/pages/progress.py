@@ -1,4 +1,5 @@
-"""A student's progress in a course over time: a line chart and the table of its numbers."""
+"""A student's progress in a course: where they stand now in each concept (the same estimate as
+the course page), and over time, a line chart and the table of its numbers."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def _figure(
         ]
     }
     for key in shown:
-        last = start.get(key)
+        # no point before the concept's first answer: an estimate without evidence is not shown
+        last: float | None = None
         values: list[float | None] = [last]
         for point in points:
             last = point.concepts.get(key, last)
@@ -76,10 +78,8 @@ def progress_page(
         points = history.answer_history(s, user_id=user.id, course=course)
         start = history.starting_mastery(s, course=course)
         summary = progress.course_progress(s, user_id=user.id, course=course)
-        names = {
-            m.concept_id: pick(m.name, lang)
-            for m in progress.course_mastery(s, user_id=user.id, course=course)
-        }
+        mastery = progress.course_mastery(s, user_id=user.id, course=course)
+        names = {m.concept_id: pick(m.name, lang) for m in mastery}
         items = course_content(s, course).items
         title = pick(course.title, lang)
     questions = {
@@ -94,6 +94,7 @@ def progress_page(
         "points": points,
         "summary": summary,
         "names": names,
+        "mastery": mastery,
         "questions": questions,
         "figure": _figure(points, start, names, lang) if points else None,
     }

@@ -102,6 +102,9 @@ class ConceptMasteryOut(_Out):
     confidence: float
     attempts: int
     mastered: bool
+    started: bool
+    low: float
+    high: float
 
 
 class CourseHistoryOut(_Out):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from learnloop.services import access, learning, progress
 from learnloop.web.deps import BackendDep, UserDep
+from learnloop.web.routes.recommend import ActivityOut, activity_out
 from learnloop.web.types import MAX_ID, IdPath, UtcDateTime
 
 router = APIRouter(tags=["attempts"])
@@ -40,13 +41,6 @@ class GradeOut(BaseModel):
     provisional: bool
 
 
-class NextOut(BaseModel):
-    course_id: str
-    item_id: str
-    concept_id: str
-    reason: str
-
-
 class AttemptOut(BaseModel):
     attempt_id: int
     course_id: str
@@ -54,7 +48,7 @@ class AttemptOut(BaseModel):
     replayed: bool
     grade: GradeOut
     mastery: dict[str, float]
-    next_item: NextOut | None
+    next_item: ActivityOut = Field(description="What to do next (as ``GET /next/{course}``).")
 
 
 @router.post(
@@ -101,7 +95,7 @@ def submit(
             provisional=g.provisional,
         ),
         mastery=result.mastery,
-        next_item=NextOut(**vars(result.next_item)) if result.next_item else None,
+        next_item=activity_out(result.next_item),
     )
 
 
@@ -146,6 +140,9 @@ class ConceptMasteryOut(BaseModel):
     confidence: float
     attempts: int
     mastered: bool
+    started: bool = Field(description="False: never practised; p_mastery is only the prior.")
+    low: float = Field(description="A plausible range around p_mastery: its low end.")
+    high: float
 
 
 @router.get(
@@ -187,9 +184,3 @@ def student_progress(user_id: IdPath, backend: BackendDep, user: UserDep) -> lis
         ]
 
 
-@router.get("/next/{course_id}", response_model=NextOut | None, summary="What should I do next?")
-def next_item(course_id: str, backend: BackendDep, user: UserDep) -> NextOut | None:
-    with backend.transaction() as s:
-        course = access.check_course(s, user, course_id)
-        nxt = progress.next_item_for(s, user_id=user.id, course=course)
-    return NextOut(**vars(nxt)) if nxt else None

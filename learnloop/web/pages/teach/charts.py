@@ -78,10 +78,11 @@ def mastery_heatmap(
     *,
     x_title: str,
     hover_unseen: str,
+    ranges: Sequence[Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Students (rows, first at the top) by concepts, each cell coloured and labelled with
-    its estimate. A concept the student has not practised is a grey cell with no number:
-    only evidence gets a colour (the table gives the model's starting estimate there)."""
+    its estimate (and, on hover, the range it probably lies in, ``ranges``). A concept the
+    student has not practised is a grey cell with no number: only evidence gets a colour."""
     import plotly.graph_objects as go
 
     z = [
@@ -89,12 +90,13 @@ def mastery_heatmap(
         for row, flags in zip(p_mastery, seen, strict=True)
     ]
     text = [["" if v is None else f"{round(v)}%" for v in row] for row in z]
+    spans = ranges or [["" for _ in row] for row in p_mastery]
     hover = [
         [
-            f"{round(p * 100)}%" if s else f"{hover_unseen} ({round(p * 100)}%)"
-            for p, s in zip(row, flags, strict=True)
+            (f"{round(p * 100)}%" + (f" ({r})" if r else "")) if s else hover_unseen
+            for p, s, r in zip(row, flags, spans_row, strict=True)
         ]
-        for row, flags in zip(p_mastery, seen, strict=True)
+        for row, flags, spans_row in zip(p_mastery, seen, spans, strict=True)
     ]
     many = len(concepts) > 8
     figure = go.Figure(

@@ -1,18 +1,23 @@
-"""The teacher's start page, a class with its roster and courses, and the roster CSV upload
-(line-numbered problems, nothing changed until every line is right)."""
+"""The teacher's start page, a class with its roster, its courses and the class's goal in each,
+and the roster CSV upload (line-numbered problems, nothing changed until every line is
+right)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from learnloop.domain import pick
 from learnloop.errors import InvalidInputError, LearnloopError, NotFoundError
-from learnloop.services import access, classes, courses, review
+from learnloop.services import access, classes, courses, progress, recommend, review
 from learnloop.storage.tables import ReviewStatus, Role, User
 from learnloop.web.deps import BackendDep
-from learnloop.web.pages.render import PageUser, redirect, render
+from learnloop.web.pages.render import PageUser, page_language, redirect, render
 from learnloop.web.pages.teach.common import read_upload
 from learnloop.web.types import IdPath
 
@@ -81,11 +86,14 @@ def _class_page(
     extra: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    lang = page_language(request)
     with backend.transaction() as s:
         klass = access.check_class(s, user, class_id, manage=True)
         info = classes.class_info(s, klass)
         members = classes.roster(s, class_id=class_id)
         catalogue = courses.list_courses(s)
+        goals = {key: _goal_choice(s, user, class_id, key, lang) for key in info.courses}
+    saved = request.query_params.get("goal", "")
     context: dict[str, Any] = {
         "klass": info,
         "members": members,
@@ -95,6 +103,11 @@ def _class_page(
         "addable": [c for c in catalogue if c.id not in info.courses],
         "created": request.query_params.get("created") == "1",
         "added": request.query_params.get("added", ""),
+        "goals": goals,
+        "goal_saved": saved if saved in goals else "",
+        "goal_saved_title": next(
+            (pick(c.title, lang) or c.id for c in catalogue if c.id == saved), saved
+        ),
         "csv_text": "",
         "report": None,
         "problems": [],
@@ -102,6 +115,26 @@ def _class_page(
     }
     context.update(extra or {})
     return render(request, "teach/class.html", context, user=user, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class GoalChoice:
+    """A course's concepts to choose the class's goal from, and the goal now."""
+
+    concepts: list[tuple[str, str]]
+    """(key, name) in course order."""
+    goal: str | None
+    goal_name: str | None
+
+
+def _goal_choice(s: Session, user: User, class_id: int, course_key: str, lang: str) -> GoalChoice:
+    course = access.check_course(s, user, course_key)
+    concepts = [
+        (m.concept_id, pick(m.name, lang) or m.concept_id)
+        for m in progress.course_mastery(s, user_id=user.id, course=course)
+    ]
+    goal = recommend.class_goal(s, class_id=class_id, course_id=course.id)
+    return GoalChoice(concepts, goal, dict(concepts).get(goal, goal) if goal else None)
 
 
 @router.get("/teach/classes/{class_id}")
@@ -168,3 +201,25 @@ def add_course(
         extra = {"problem": exc.message}
         return _class_page(request, backend, user, class_id, extra, status_code=exc.status)
     return redirect(f"/teach/classes/{class_id}?added={course_id}")
+
+
+@router.post("/teach/classes/{class_id}/goals")
+def set_class_goal(
+    request: Request,
+    class_id: IdPath,
+    backend: BackendDep,
+    user: PageUser,
+    course_id: Annotated[str, Form(max_length=128)] = "",
+    concept_id: Annotated[str, Form(max_length=128)] = "",
+    clear: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """The same ``set_goal`` as ``PUT /api/v1/classes/{id}/goals/{course}``; a student's own
+    goal still wins over it."""
+    chosen = None if clear or not concept_id.strip() else concept_id.strip()
+    try:
+        recommend.set_goal(backend, user, course_id, chosen, class_id=class_id)
+    except (InvalidInputError, NotFoundError) as exc:
+        # the page itself refuses a class the teacher may not see
+        extra = {"problem": exc.message}
+        return _class_page(request, backend, user, class_id, extra, status_code=exc.status)
+    return redirect(f"/teach/classes/{class_id}?goal={quote(course_id, safe='')}#courses")

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from learnloop.domain import pick
-from learnloop.services import access, analytics, classes, courses, history
+from learnloop.services import access, analytics, classes, courses, history, progress
 from learnloop.storage.tables import Role, User
 from learnloop.web.deps import BackendDep
 from learnloop.web.i18n import translate
@@ -43,6 +43,17 @@ def _classes_with(s: Session, user: User, course_key: str) -> list[classes.Class
     return [c for c in classes.classes_of(s, user) if course_key in c.courses]
 
 
+def _range(m: progress.ConceptMastery | None) -> str:
+    """``45–77``: where the estimate probably lies, in percent."""
+    if m is None or not m.started:
+        return ""
+    return f"{round(m.low * 100)}–{round(m.high * 100)}"
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
 @router.get("/teach/classes/{class_id}/courses/{course_id}/mastery")
 def mastery_page(
     request: Request,
@@ -57,8 +68,24 @@ def mastery_page(
         klass = access.check_class(s, user, class_id, manage=True)
         keys = [c for c in classes.class_info(s, klass).courses if c != course_id]
         titles = {c.id: c.title for c in courses.list_courses(s)}
+        course = access.check_course(s, user, course_id)
+        # the range around each estimate: the matrix has the numbers, not their uncertainty
+        estimates = {
+            st.user_id: {
+                m.concept_id: m
+                for m in progress.course_mastery(s, user_id=st.user_id, course=course)
+            }
+            for st in matrix.students
+        }
     other_courses = [(key, pick(titles.get(key), lang) or key) for key in keys]
     concepts = [pick(c.name, lang) or c.concept_id for c in matrix.concepts]
+    ranges = [
+        [
+            _range(estimates[st.user_id].get(c.concept_id)) if matrix.seen[i][j] else ""
+            for j, c in enumerate(matrix.concepts)
+        ]
+        for i, st in enumerate(matrix.students)
+    ]
     figure = None
     if matrix.students and matrix.concepts:
         figure = mastery_heatmap(
@@ -68,7 +95,13 @@ def mastery_page(
             matrix.seen,
             x_title=translate(lang, "teach.mastery.x_axis"),
             hover_unseen=translate(lang, "teach.mastery.not_started"),
+            ranges=ranges,
         )
+    # over the students who practised the concept: a starting estimate is no evidence
+    started_mean = [
+        _mean([row[j] for row, seen in zip(matrix.p_mastery, matrix.seen, strict=True) if seen[j]])
+        for j in range(len(matrix.concepts))
+    ]
     stuck = [
         Stuck(st.user_id, st.display_name or st.username, concepts[j], p, n)
         for i, st in enumerate(matrix.students)
@@ -83,6 +116,8 @@ def mastery_page(
         "course_title": pick(matrix.course_title, lang) or course_id,
         "other_courses": other_courses,
         "colour": cell_colour,
+        "ranges": ranges,
+        "started_mean": started_mean,
         "stuck_answers": STUCK_ANSWERS,
         "stuck_below": STUCK_BELOW,
     }

@@ -36,6 +36,17 @@ EN = {
     "teach.class.add_course": "Course to add",
     "teach.class.add": "Add course",
     "teach.class.students": "Students ({n})",
+    "teach.class.goal": "Class goal",
+    "teach.class.no_goal": "no goal",
+    "teach.class.goal_label": "The class's goal in {course}",
+    "teach.class.goal_set": "Set goal",
+    "teach.class.goal_choose": "Choose a concept…",
+    "teach.class.goal_clear": "Clear goal",
+    "teach.class.goal_intro": "A goal steers each student's next questions towards the goal "
+    "concept, and their course page shows the path to it. A goal a student sets for "
+    "themselves wins over the class's.",
+    "teach.class.goal_saved": "The class's goal in {course} is now {goal}.",
+    "teach.class.goal_cleared": "The class has no goal in {course} now.",
     "teach.class.no_students": "No students yet. Upload a CSV file below to add them.",
     "teach.roster.title": "Add students from a CSV file",
     "teach.roster.intro": "One student per line, with a header line. Columns: username "
@@ -93,9 +104,14 @@ EN = {
     # mastery map
     "teach.mastery.title": "{course} · {klass}: mastery map",
     "teach.mastery.intro": "Each row is a student, each column a concept; the colour and the "
-    "number show the estimated mastery (mastered from {pct}). A grey cell in the chart, a "
-    "number in brackets in the table, means the student has not practised the concept yet: "
-    "the number is the model's starting estimate.",
+    "number show the estimated mastery (mastered from {pct}), the same estimate the student "
+    "sees and the recommender uses. A grey cell, “not started” in the table, means the "
+    "student has not practised the concept yet, so there is nothing to estimate.",
+    "teach.mastery.range": "In the table, 62% (45–77) reads: the best estimate is 62%, and "
+    "the student's mastery probably lies between 45% and 77%. The range narrows with every "
+    "answer; a wide one means a few answers more say much more.",
+    "teach.mastery.mean_note": "The class average counts only the students who have started "
+    "the concept.",
     "teach.mastery.chart_label": "Mastery map of the class in {course}; the table below has "
     "the same numbers.",
     "teach.mastery.x_axis": "Concept",
@@ -268,6 +284,16 @@ ZH = {
     "teach.class.add_course": "要添加的课程",
     "teach.class.add": "添加课程",
     "teach.class.students": "学生（{n}）",
+    "teach.class.goal": "班级目标",
+    "teach.class.no_goal": "没有目标",
+    "teach.class.goal_label": "班级在 {course} 中的目标",
+    "teach.class.goal_set": "设定目标",
+    "teach.class.goal_choose": "选择一个知识点…",
+    "teach.class.goal_clear": "清除目标",
+    "teach.class.goal_intro": "设定目标后，每名学生接下来的题目会朝这个知识点推进，"
+    "学生的课程页面也会显示通往它的学习路径。学生自己设定的目标优先于班级目标。",
+    "teach.class.goal_saved": "班级在 {course} 中的目标现在是：{goal}。",
+    "teach.class.goal_cleared": "班级在 {course} 中现在没有目标。",
     "teach.class.no_students": "还没有学生。在下面上传 CSV 文件来添加。",
     "teach.roster.title": "用 CSV 文件添加学生",
     "teach.roster.intro": "第一行是表头，之后每行一名学生。列：username（必填）、display_name、"
@@ -320,8 +346,11 @@ ZH = {
     "teach.verdict.none": "没有机器评分",
     "teach.mastery.title": "{course} · {klass}：掌握度热力图",
     "teach.mastery.intro": "每行是一名学生，每列是一个知识点；颜色和数字表示估计的掌握度"
-    "（{pct} 及以上为已掌握）。图中的灰色格子（表中括号里的数字）表示学生还没有练习这个知识点，"
-    "括号里的数字是模型的初始估计。",
+    "（{pct} 及以上为已掌握），与学生自己看到的、推荐系统使用的是同一个估计。"
+    "灰色格子（表中的“尚未开始”）表示学生还没有练习这个知识点，所以还无法估计。",
+    "teach.mastery.range": "表中的“62%（45–77）”表示：最佳估计是 62%，学生的实际掌握度很可能在 "
+    "45% 到 77% 之间。每多作答一次，范围就会变窄；范围很宽，说明再多几次作答就能知道得更准确。",
+    "teach.mastery.mean_note": "全班平均只计算已经开始学习这个知识点的学生。",
     "teach.mastery.chart_label": "全班在 {course} 中的掌握度热力图；下面的表格列出了相同的数字。",
     "teach.mastery.x_axis": "知识点",
     "teach.mastery.not_started": "尚未开始",

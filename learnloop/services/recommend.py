@@ -1,0 +1,542 @@
+"""What a student does next, their path to a goal, and the course pages that address a mistake:
+the recommender (``learnloop.recommend``) on the live database.
+
+The student's state is read in three indexed queries (mastery rows with the forgetting
+model's memory, answers per item, the last few answers) and the course from ``content``'s
+cache, so a choice costs a few milliseconds even for a student with thousands of answers
+(``bench/policies.py --latency``). Reads only: nothing here writes, except goals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy.orm import Session
+
+from learnloop.domain import pick
+from learnloop.errors import InvalidInputError, NotFoundError
+from learnloop.recommend import (
+    ConceptState,
+    ItemHistory,
+    Kind,
+    LastAnswer,
+    LearnerState,
+    Reason,
+    Suggestion,
+    explain,
+    learning_path,
+    make_policy,
+)
+from learnloop.recommend.forgetting import ForgettingModel
+from learnloop.services import access
+from learnloop.services.content import CourseContent, CourseVersion, course_content
+from learnloop.services.context import Backend
+from learnloop.services.progress import MODEL, forgetting_for, prior_mastery
+from learnloop.settings import Settings
+from learnloop.storage.tables import (
+    AttemptRow,
+    ConceptRow,
+    Enrolment,
+    GoalRow,
+    GradeRow,
+    ItemRow,
+    MasteryRow,
+    Role,
+    User,
+    utcnow,
+)
+from learnloop.tracing import MASTERED
+
+RECENT = 12
+"""Answers read back to find streaks of mistakes and the items just practised."""
+
+
+@dataclass(frozen=True)
+class MaterialRef:
+    material_id: str
+    title: str
+    section: str
+    anchor: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What to do next, and why, in the student's language."""
+
+    course_id: str
+    kind: str
+    """``item``, ``review`` (an item that brings back a fading concept), ``material`` (read
+    ``material``, then answer ``item_id``) or ``done``."""
+    reason: str
+    explanation: str
+    policy: str
+    concept_id: str | None = None
+    concept_name: str | None = None
+    item_id: str | None = None
+    p_correct: float | None = None
+    next_review_at: datetime | None = None
+    due_reviews: list[str] = field(default_factory=list)
+    """Concepts due for review now (keys), most faded first."""
+    goal: str | None = None
+    material: list[MaterialRef] = field(default_factory=list)
+
+
+def _names(s: Session, course_id: int, lang: str) -> dict[str, str]:
+    return {
+        key: pick(name, lang)
+        for key, name in s.execute(
+            select(ConceptRow.key, ConceptRow.name).where(ConceptRow.course_id == course_id)
+        )
+    }
+
+
+_MASTERY = select(
+    MasteryRow.concept_id,
+    MasteryRow.p_mastery,
+    MasteryRow.attempts,
+    MasteryRow.state,
+    MasteryRow.memory,
+).where(
+    MasteryRow.user_id == bindparam("user_id"),
+    MasteryRow.concept_id.in_(bindparam("concept_ids", expanding=True)),
+)
+_FIRST_GRADE = (
+    select(GradeRow.attempt_id, func.min(GradeRow.id).label("gid"))
+    .group_by(GradeRow.attempt_id)
+    .subquery()
+)
+_PER_ITEM = (
+    select(
+        AttemptRow.item_id,
+        func.count(),
+        func.max(AttemptRow.submitted_at),
+        func.sum(case((GradeRow.verdict == "correct", 1), else_=0)),
+    )
+    .join(ItemRow, ItemRow.id == AttemptRow.item_id)
+    .outerjoin(GradeRow, GradeRow.attempt_id == AttemptRow.id)
+    .where(AttemptRow.user_id == bindparam("user_id"), ItemRow.course_id == bindparam("course_id"))
+    .group_by(AttemptRow.item_id)
+)
+_RECENT = (
+    select(AttemptRow.id, AttemptRow.item_id)
+    .join(ItemRow, ItemRow.id == AttemptRow.item_id)
+    .where(AttemptRow.user_id == bindparam("user_id"), ItemRow.course_id == bindparam("course_id"))
+    .order_by(AttemptRow.id.desc())
+    .limit(RECENT)
+)
+
+
+def _p_correct(state: Mapping[str, Any], p: float) -> float:
+    """The live model's probability of a right answer on a typical item of the concept."""
+    try:
+        return float(MODEL.p_correct(state))  # type: ignore[attr-defined]
+    except (AttributeError, NotImplementedError):
+        return 0.2 + 0.7 * p
+
+
+def _mistake(feedback: str, details: Mapping[str, Any] | None) -> str:
+    """What was wrong, in words: the feedback (a choice's misconception) and the reference
+    points the answer missed."""
+    parts = [feedback.strip()] if feedback else []
+    for key in ("missed", "missing"):
+        value = (details or {}).get(key)
+        if isinstance(value, list):
+            parts += [str(v) for v in value if isinstance(v, str)]
+    return " ".join(parts)[:600]
+
+
+def learner_state(
+    s: Session,
+    *,
+    user_id: int,
+    content: CourseContent,
+    now: datetime,
+    forgetting: ForgettingModel,
+    review_recall: float,
+    goal: str | None = None,
+) -> LearnerState:
+    conn = s.connection()
+    key_of = dict(content.concepts)
+    item_key = {it.id: it.key for it in content.items.values()}
+    rows = {
+        cid: (p, n, state, memory)
+        for cid, p, n, state, memory in conn.execute(
+            _MASTERY, {"user_id": user_id, "concept_ids": list(key_of)}
+        )
+    }
+    items: dict[str, ItemHistory] = {}
+    for item_id, n, last_at, correct in conn.execute(
+        _PER_ITEM, {"user_id": user_id, "course_id": content.course_id}
+    ):
+        if item_id in item_key:
+            items[item_key[item_id]] = ItemHistory(
+                answered=int(n), correct=int(correct or 0), last_at=last_at
+            )
+    recent_ids = [(aid, iid) for aid, iid in conn.execute(
+        _RECENT, {"user_id": user_id, "course_id": content.course_id}
+    )]
+    grades = {}
+    if recent_ids:
+        latest = (
+            select(GradeRow.attempt_id, GradeRow.verdict, GradeRow.feedback, GradeRow.provisional,
+                   GradeRow.details)
+            .where(GradeRow.attempt_id.in_([aid for aid, _ in recent_ids]))
+            .order_by(GradeRow.attempt_id, GradeRow.id)
+        )
+        for aid, verdict, feedback, provisional, details in conn.execute(latest):
+            grades[aid] = (verdict, feedback, provisional, details)  # the latest wins
+    recent: list[str] = []
+    streak: dict[str, int] = {}
+    closed: set[str] = set()
+    last: LastAnswer | None = None
+    for aid, iid in recent_ids:
+        key = item_key.get(iid)
+        if key is None:
+            continue
+        recent.append(key)
+        verdict, feedback, provisional, details = grades.get(aid, (None, "", True, None))
+        if last is None:
+            graded = verdict is not None and not provisional
+            last = LastAnswer(
+                item=key,
+                verdict="correct" if verdict == "correct" else ("pending" if not graded else
+                                                              "incorrect" if verdict == "incorrect"
+                                                              else "partial"),
+                mistake=_mistake(feedback, details) if graded and verdict != "correct" else "",
+            )
+        if verdict is None or provisional:
+            continue
+        for _, ckey in content.items[key].concepts:
+            if ckey in closed:
+                continue
+            if verdict == "correct":
+                closed.add(ckey)
+            else:
+                streak[ckey] = streak.get(ckey, 0) + 1
+    concepts: dict[str, ConceptState] = {}
+    for cid, key in content.concepts:
+        row = rows.get(cid)
+        if row is None:
+            p = prior_mastery(cid)
+            start = MODEL.initial_state(str(cid))
+            concepts[key] = ConceptState(p_mastery=p, p_correct=_p_correct(start, p))
+            continue
+        p, n, state, memory = row
+        memory = memory or {}
+        concepts[key] = ConceptState(
+            p_mastery=p,
+            attempts=n,
+            p_correct=_p_correct({**state, "concept": str(cid)}, p),
+            recall=forgetting.recall(memory, now),
+            due=forgetting.due(memory, review_recall),
+            wrong_streak=streak.get(key, 0),
+            peak=float(memory.get("peak", p)),
+            once_mastered=bool(memory.get("once")) or p >= MASTERED,
+        )
+    return LearnerState(
+        now=now,
+        concepts=concepts,
+        items=items,
+        last=last,
+        recent_items=tuple(recent),
+        goal=goal,
+        mastered_at=MASTERED,
+    )
+
+
+def policy_name(settings: Settings, content: CourseContent, override: str | None = None) -> str:
+    return str(override or content.settings.get("policy") or settings.recommend_policy)
+
+
+def _policy(settings: Settings, name: str) -> Any:
+    if name == "adaptive":
+        return make_policy(
+            name, target=settings.recommend_target, review_recall=settings.review_recall
+        )
+    return make_policy(name)
+
+
+def next_in(
+    s: Session,
+    *,
+    settings: Settings,
+    user: User,
+    course: CourseVersion,
+    lang: str = "en",
+    policy: str | None = None,
+    now: datetime | None = None,
+) -> Activity:
+    """The next activity for ``user`` (already allowed to open ``course``)."""
+    content = course_content(s, course)
+    name = policy_name(settings, content, policy)
+    goal = goal_of(s, user_id=user.id, course_id=course.id)
+    learner = learner_state(
+        s,
+        user_id=user.id,
+        content=content,
+        now=now or utcnow(),
+        forgetting=forgetting_for(settings),
+        review_recall=settings.review_recall,
+        goal=goal,
+    )
+    chosen: Suggestion = _policy(settings, name).choose(content.model, learner)
+    due = [c for c, st in learner.concepts.items()
+           if st.recall is not None and st.recall < settings.review_recall and st.once_mastered]
+    names = _names(s, course.id, lang)
+    return Activity(
+        course_id=course.key,
+        kind=chosen.kind.value,
+        reason=chosen.reason.value,
+        explanation=explain(chosen, lang, names),
+        policy=name,
+        concept_id=chosen.concept,
+        concept_name=names.get(chosen.concept) if chosen.concept else None,
+        item_id=chosen.item,
+        p_correct=chosen.p_correct,
+        next_review_at=chosen.next_review,
+        due_reviews=sorted(due, key=lambda c: learner.concepts[c].recall or 0.0),
+        goal=goal,
+    )
+
+
+def next_activity(
+    backend: Backend,
+    user: User,
+    course_key: str,
+    *,
+    lang: str = "en",
+    policy: str | None = None,
+    with_material: bool = True,
+) -> Activity:
+    """``GET /api/v1/next/{course}``: what ``user`` should do next in the course, and why.
+    A ``material`` activity names the course pages that address the student's mistake."""
+    if policy is not None and policy not in ("adaptive", "prerequisite-first", "fixed"):
+        raise InvalidInputError(
+            f"unknown policy {policy!r}; choose adaptive, prerequisite-first or fixed",
+            details={"policy": "unknown"},
+        )
+    with backend.transaction() as s:
+        course = access.check_course_ref(s, user, course_key)
+        act = next_in(s, settings=backend.settings, user=user, course=course, lang=lang,
+                      policy=policy)
+    if with_material and act.kind == Kind.MATERIAL.value and act.concept_id:
+        from learnloop.services.remediation import sections_for_concept
+
+        found = sections_for_concept(backend, user, course_key, act.concept_id, lang=lang)
+        act = Activity(**{**vars(act), "material": found})
+    return act
+
+
+# --- goals -------------------------------------------------------------------------------
+
+
+def goal_of(s: Session, *, user_id: int, course_id: int) -> str | None:
+    """The student's own goal in the course, else the goal a teacher set for one of their
+    classes (the latest set), else none."""
+    own = s.execute(
+        select(ConceptRow.key, ConceptRow.retired)
+        .join(GoalRow, GoalRow.concept_id == ConceptRow.id)
+        .where(GoalRow.course_id == course_id, GoalRow.user_id == user_id)
+    ).first()
+    if own is not None and not own.retired:
+        return str(own.key)
+    klass = s.execute(
+        select(ConceptRow.key)
+        .join(GoalRow, GoalRow.concept_id == ConceptRow.id)
+        .join(Enrolment, Enrolment.class_id == GoalRow.class_id)
+        .where(
+            GoalRow.course_id == course_id,
+            Enrolment.user_id == user_id,
+            Enrolment.role == Role.STUDENT,
+            ConceptRow.retired.is_(False),
+        )
+        .order_by(GoalRow.set_at.desc(), GoalRow.id.desc())
+        .limit(1)
+    ).scalar()
+    return str(klass) if klass is not None else None
+
+
+def _concept_id(s: Session, course_id: int, course_key: str, concept_key: str) -> int:
+    cid = s.scalar(
+        select(ConceptRow.id).where(
+            ConceptRow.course_id == course_id,
+            ConceptRow.key == concept_key,
+            ConceptRow.retired.is_(False),
+        )
+    )
+    if cid is None:
+        raise NotFoundError(
+            f"no concept {concept_key!r} in course {course_key!r}",
+            details={"goal": "unknown concept"},
+        )
+    return cid
+
+
+def set_goal(
+    backend: Backend,
+    actor: User,
+    course_key: str,
+    concept_key: str | None,
+    *,
+    class_id: int | None = None,
+) -> str | None:
+    """Set (or with ``None`` clear) the actor's own goal in the course, or with ``class_id``
+    the goal of a class the actor teaches. Returns the goal now in force for that scope."""
+    with backend.transaction() as s:
+        course = access.check_course(s, actor, course_key)
+        if class_id is not None:
+            access.check_class(s, actor, class_id, manage=True)
+            if not access.class_has_course(s, class_id=class_id, course_id=course.id):
+                raise InvalidInputError(
+                    f"the class does not have the course {course_key!r}; add it to the class first",
+                    details={"course_id": "not in the class"},
+                )
+            scope = GoalRow.class_id == class_id
+        else:
+            scope = GoalRow.user_id == actor.id
+        s.execute(delete(GoalRow).where(GoalRow.course_id == course.id, scope))
+        if concept_key is None:
+            return None
+        cid = _concept_id(s, course.id, course_key, concept_key)
+        s.add(
+            GoalRow(
+                course_id=course.id,
+                concept_id=cid,
+                user_id=None if class_id is not None else actor.id,
+                class_id=class_id,
+                set_by=actor.id,
+            )
+        )
+        return concept_key
+
+
+def class_goal(s: Session, *, class_id: int, course_id: int) -> str | None:
+    return s.scalar(
+        select(ConceptRow.key)
+        .join(GoalRow, GoalRow.concept_id == ConceptRow.id)
+        .where(GoalRow.course_id == course_id, GoalRow.class_id == class_id)
+    )
+
+
+# --- learning paths ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathStepView:
+    concept_id: str
+    name: str
+    p_mastery: float
+    started: bool
+    ready: bool
+    answers: int
+
+
+@dataclass(frozen=True)
+class LearningPath:
+    course_id: str
+    goal: str | None
+    goal_name: str | None
+    steps: list[PathStepView]
+    answers: int
+    """All steps together."""
+    due_reviews: list[str]
+
+
+def _learn_rates(content: CourseContent) -> dict[str, float]:
+    """Each concept's learning rate per answer under the live model (BKT's ``learn``), for
+    the path's estimates; 0.15 where the model has none."""
+    out = {}
+    for cid, key in content.concepts:
+        rate = 0.15
+        try:
+            rate = float(MODEL.learn_rate(str(cid)))  # type: ignore[attr-defined]
+        except (AttributeError, NotImplementedError, KeyError):
+            pass
+        out[key] = rate
+    return out
+
+
+def path_in(
+    s: Session,
+    *,
+    settings: Settings,
+    user: User,
+    course: CourseVersion,
+    goal: str | None = None,
+    lang: str = "en",
+) -> LearningPath:
+    content = course_content(s, course)
+    goal = goal or goal_of(s, user_id=user.id, course_id=course.id)
+    if goal is not None and goal not in content.graph:
+        raise NotFoundError(
+            f"no concept {goal!r} in course {course.key!r}", details={"goal": "unknown concept"}
+        )
+    learner = learner_state(
+        s,
+        user_id=user.id,
+        content=content,
+        now=utcnow(),
+        forgetting=forgetting_for(settings),
+        review_recall=settings.review_recall,
+        goal=goal,
+    )
+    names = _names(s, course.id, lang)
+    steps = []
+    if goal is not None:
+        steps = [
+            PathStepView(
+                concept_id=st.concept,
+                name=names.get(st.concept, st.concept),
+                p_mastery=round(st.p_mastery, 4),
+                started=st.started,
+                ready=st.ready,
+                answers=st.answers,
+            )
+            for st in learning_path(content.model, learner, goal, learn=_learn_rates(content))
+        ]
+    due = sorted(
+        (c for c, st in learner.concepts.items()
+         if st.recall is not None and st.recall < settings.review_recall and st.once_mastered),
+        key=lambda c: learner.concepts[c].recall or 0.0,
+    )
+    return LearningPath(
+        course_id=course.key,
+        goal=goal,
+        goal_name=names.get(goal) if goal else None,
+        steps=steps,
+        answers=sum(st.answers for st in steps),
+        due_reviews=due,
+    )
+
+
+def learning_path_for(
+    backend: Backend, user: User, course_key: str, *, goal: str | None = None, lang: str = "en"
+) -> LearningPath:
+    """``GET /api/v1/path/{course}``: the path to ``goal`` (default: the student's or their
+    class's goal), recomputed from the current estimates on every call."""
+    with backend.transaction() as s:
+        course = access.check_course_ref(s, user, course_key)
+        return path_in(s, settings=backend.settings, user=user, course=course, goal=goal,
+                       lang=lang)
+
+
+__all__ = [
+    "Activity",
+    "LearningPath",
+    "MaterialRef",
+    "PathStepView",
+    "Reason",
+    "class_goal",
+    "goal_of",
+    "learner_state",
+    "learning_path_for",
+    "next_activity",
+    "next_in",
+    "path_in",
+    "set_goal",
+]
