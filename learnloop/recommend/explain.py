@@ -11,8 +11,12 @@ from learnloop.recommend.model import Kind, Reason, Suggestion
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
-        "next.reason.start": "“{concept}” needs nothing before it and you have not started it yet.",
-        "next.reason.ready": "You have mastered what “{concept}” builds on, so it is ready for you.",
+        "next.reason.start": (
+            "“{concept}” needs nothing before it and you have not started it yet."
+        ),
+        "next.reason.ready": (
+            "You have mastered what “{concept}” builds on, so it is ready for you."
+        ),
         "next.reason.continue": "You have started “{concept}” but not mastered it yet.",
         "next.reason.retry": (
             "Your last answer on “{concept}” was not right: here is another question on it."
@@ -48,7 +52,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "next.reason.step_back": (
             "“{stuck_on}”连续 {wrong} 次答错，所以先回到它所依赖的“{concept}”。"
         ),
-        "next.reason.review": "该复习“{concept}”了：你现在可能已经忘记了一部分（记忆约 {recall}%）。",
+        "next.reason.review": (
+            "该复习“{concept}”了：你现在可能已经忘记了一部分（记忆约 {recall}%）。"
+        ),
         "next.reason.goal": "“{concept}”在你通往目标“{goal}”的路上。",
         "next.reason.course_order": "按课程顺序的下一道题。",
         "next.reason.done": "你已经掌握了所有知识点，目前没有需要复习的内容。",
@@ -66,7 +72,11 @@ def text(lang: str, key: str, **values: object) -> str:
 
 
 def when(at: datetime, lang: str) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC") if lang == "en" else at.strftime("%Y年%m月%d日 %H:%M（UTC）")
+    return (
+        at.strftime("%Y-%m-%d %H:%M UTC")
+        if lang == "en"
+        else at.strftime("%Y年%m月%d日 %H:%M（UTC）")
+    )
 
 
 def explain(suggestion: Suggestion, lang: str, names: Mapping[str, str]) -> str:

@@ -167,7 +167,10 @@ class DecayForgetting(ForgettingModel):
 
     name = "decay"
 
-    def __init__(self, *, tau0: float = 2.0, growth: float = 1.8) -> None:
+    def __init__(self, *, tau0: float = 0.5, growth: float = 2.5) -> None:
+        """Defaults between the fits to the simulated learners (``bench/forgetting.py``:
+        tau0 0.1-0.5 days, growth 1.6-4): half a day after one right answer, about three
+        days after two, eight after three."""
         self.tau0 = tau0
         self.growth = growth
 

@@ -57,6 +57,12 @@ class ConceptGraph:
     def descendants(self, concept: str) -> list[str]:
         return self._sorted(nx.descendants(self.g, concept))
 
+    @cached_property
+    def reach(self) -> dict[str, int]:
+        """How many concepts need each one, directly or not (the recommender weighs by it on
+        every choice, so it is counted once)."""
+        return {c: len(nx.descendants(self.g, c)) for c in self.order}
+
     def is_ready(self, concept: str, mastered: set[str] | frozenset[str]) -> bool:
         return all(p in mastered for p in self.g.predecessors(concept))
 

@@ -75,8 +75,6 @@ class ConceptState:
 class ItemHistory:
     answered: int = 0
     correct: int = 0
-    last_at: datetime | None = None
-    last_correct: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -98,8 +96,11 @@ class LearnerState:
     recent_items: tuple[str, ...] = ()
     """Keys of the items answered last, the newest first."""
     goal: str | None = None
-    mastered_at: float = 0.8
-    """The probability at which a concept counts as mastered."""
+    ungraded: frozenset[str] = frozenset()
+    """Items whose answers would wait for a teacher (free text with no grader yet): they
+    move no mastery until then, so they are chosen last."""
+    mastered_at: float = 0.95
+    """The probability at which a concept counts as mastered (``tracing.MASTERED``)."""
 
     def mastered(self) -> frozenset[str]:
         return frozenset(c for c, s in self.concepts.items() if s.p_mastery >= self.mastered_at)

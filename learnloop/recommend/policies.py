@@ -192,12 +192,14 @@ class Adaptive(Policy):
         fit = math.exp(-(((p - self.target) / 0.25) ** 2))
         gain = (1.0 - state.p_mastery) * fit
         # mastering a concept many others need opens more of the course
-        gain *= 1.0 + 0.5 * len(course.graph.descendants(concept)) / max(len(course.graph), 1)
+        gain *= 1.0 + 0.5 * course.graph.reach[concept] / max(len(course.graph), 1)
         h = learner.items.get(key)
         if h is not None:
             gain *= 0.6**h.answered * (0.3 if h.correct else 1.0)
         if key in learner.recent_items[:3]:
             gain *= 0.2
+        if key in learner.ungraded:  # the answer would only wait for a teacher
+            gain *= 0.05
         return gain
 
     def _best(
@@ -219,7 +221,9 @@ class Adaptive(Policy):
                         return _Scored(0.0, key, concept)
         return best
 
-    def _review(self, course: CourseModel, learner: LearnerState, concept: str) -> Suggestion | None:
+    def _review(
+        self, course: CourseModel, learner: LearnerState, concept: str
+    ) -> Suggestion | None:
         scored = self._best(course, learner, [concept])
         if scored is None:
             return None
@@ -252,7 +256,9 @@ class Adaptive(Policy):
         due = [c for c in self.due_reviews(learner) if course.items_of.get(c)]
 
         # 1. a review, interleaved with new work (or alone when nothing new is left)
-        if due and (not unmastered or self._new_work_in_a_row(course, learner, due) >= self.interleave):
+        if due and (
+            not unmastered or self._new_work_in_a_row(course, learner, due) >= self.interleave
+        ):
             review = self._review(course, learner, due[0])
             if review is not None:
                 return review
@@ -263,8 +269,10 @@ class Adaptive(Policy):
             last_concept = course.items[last.item].concepts[0]
 
         # 2. stuck on a concept: step back to its weakest prerequisite
-        if last_concept is not None and last_concept not in mastered and self._stuck(
-            learner, last_concept
+        if (
+            last_concept is not None
+            and last_concept not in mastered
+            and self._stuck(learner, last_concept)
         ):
             back = graph.weakest_prerequisite(last_concept, mastery, below=1.0)
             if back is not None and course.items_of.get(back):
@@ -336,7 +344,9 @@ class Adaptive(Policy):
             review = self._review(course, learner, concept)
             if review is not None:
                 return review
-        upcoming = [s.due for s in learner.concepts.values() if s.due is not None and s.once_mastered]
+        upcoming = [
+            s.due for s in learner.concepts.values() if s.due is not None and s.once_mastered
+        ]
         return Suggestion(
             kind=Kind.DONE, reason=Reason.DONE, next_review=min(upcoming) if upcoming else None
         )

@@ -597,6 +597,8 @@ class Step:
     known: frozenset[str]
     """Concepts truly known after the step."""
     choose_ms: float = 0.0
+    reason: str | None = None
+    """Why the policy chose it (the service's ``Reason``; ``oracle``/``random`` give none)."""
 
 
 @dataclass
@@ -767,7 +769,7 @@ class World:
 
 def _service_step(
     world: World, student: Student, course_key: str, policy: str, now: datetime
-) -> tuple[str, str | None, str | None, float]:
+) -> tuple[str, str | None, str | None, float, str]:
     import time_machine
 
     from learnloop.services.recommend import next_activity
@@ -777,7 +779,7 @@ def _service_step(
         act = next_activity(world.backend, student.user, course_key, policy=policy)
     ms = (time.perf_counter() - t0) * 1000
     kind = str(getattr(act.kind, "value", act.kind))
-    return kind, act.item_id, act.concept_id, ms
+    return kind, act.item_id, act.concept_id, ms, str(act.reason)
 
 
 def run_student(
@@ -815,8 +817,9 @@ def run_student(
             session_start += timedelta(days=sched.gaps[min(session, len(sched.gaps) - 1)])
             session, in_session, now = session + 1, 0, session_start
         in_session += 1
+        reason: str | None = None
         if after_reading is not None:  # a page read, then the item that came with it
-            kind, (item_key, concept), ms = "item", after_reading, 0.0
+            kind, (item_key, concept), ms, reason = "item", after_reading, 0.0, "read"
             after_reading = None
         elif chooser is not None:
             t0 = time.perf_counter()
@@ -826,7 +829,9 @@ def run_student(
             item_key = choice.item if choice else None
             concept = choice.concept if choice else None
         else:
-            kind, item_key, concept, ms = _service_step(world, student, course.key, policy, now)
+            kind, item_key, concept, ms, reason = _service_step(
+                world, student, course.key, policy, now
+            )
         correct: bool | None = None
         verdict: str | None = None
         provisional = False
@@ -860,7 +865,7 @@ def run_student(
             in_session = sched.session_length  # nothing to do: come back next time
         known = learner.known(now)
         run.steps.append(
-            Step(n, now, kind, item_key, concept, correct, verdict, provisional, known, ms)
+            Step(n, now, kind, item_key, concept, correct, verdict, provisional, known, ms, reason)
         )
         if len(known) == everything and run.all_known_at is None:
             run.all_known_at = n

@@ -95,6 +95,8 @@ class CourseContent:
     """Current items practising each concept, (id, key) in course order."""
     settings: dict[str, Any] = field(default_factory=dict)
     """The course's settings (``review_threshold``...), which also change only on import."""
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Every concept's name by key, in each language (retired ones included)."""
 
     @cached_property
     def graph(self) -> ConceptGraph:
@@ -128,6 +130,11 @@ class CourseContent:
     def key(self) -> str:
         return self.course_key
 
+    @cached_property
+    def free_text(self) -> frozenset[str]:
+        """Keys of the free-text items, which only a learned grader or a teacher grades."""
+        return frozenset(it.key for it in self.items.values() if it.row.type == "free_text")
+
 
 _lock = threading.Lock()
 _cache: weakref.WeakKeyDictionary[Engine, dict[int, CourseContent]] = weakref.WeakKeyDictionary()
@@ -151,11 +158,11 @@ def course_content(s: Session, course: CourseVersion) -> CourseContent:
 def _load(s: Session, course: CourseVersion) -> CourseContent:
     settings = s.scalar(select(CourseRow.settings).where(CourseRow.id == course.id)) or {}
     concepts = s.execute(
-        select(ConceptRow.id, ConceptRow.key, ConceptRow.retired)
+        select(ConceptRow.id, ConceptRow.key, ConceptRow.retired, ConceptRow.name)
         .where(ConceptRow.course_id == course.id)
         .order_by(ConceptRow.position)
     ).all()
-    concept_key = {cid: key for cid, key, _ in concepts}
+    concept_key = {cid: key for cid, key, _, _ in concepts}
     prerequisites: dict[int, set[int]] = {}
     for concept_id, prerequisite_id in s.execute(
         select(PrerequisiteRow.concept_id, PrerequisiteRow.prerequisite_id)
@@ -185,7 +192,8 @@ def _load(s: Session, course: CourseVersion) -> CourseContent:
         course_id=course.id,
         course_key=course.key,
         updated_at=course.updated_at,
-        concepts=tuple((cid, key) for cid, key, retired in concepts if not retired),
+        concepts=tuple((cid, key) for cid, key, retired, _ in concepts if not retired),
+        names={key: dict(name or {}) for _, key, _, name in concepts},
         prerequisites={c: frozenset(p) for c, p in prerequisites.items()},
         items={
             row.key: ItemContent(

@@ -69,12 +69,17 @@ def _retrain(backend: Backend, params: dict[str, Any], progress: Progress) -> di
 
 def _kt_fit(backend: Backend, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Re-fit the live knowledge-tracing model on the platform's log and rebuild every
-    estimate with it (``services.tracing.maybe_refit`` starts it; ``params`` only record
-    the log's size then)."""
+    estimate with it, then the forgetting model (``services.forgetting``), which keeps FSRS
+    or the time decay by held-out log-loss (``services.tracing.maybe_refit`` starts it;
+    ``params`` only record the log's size then)."""
+    from learnloop.services.forgetting import fit_forgetting
     from learnloop.services.tracing import fit_report_dict, refit_live
 
     progress(0.0, f"fitting the student model on {params.get('answers', 'the')} answers")
-    return fit_report_dict(refit_live(backend))
+    result = fit_report_dict(refit_live(backend))
+    progress(0.7, "fitting the forgetting model on the answers' times")
+    result["forgetting"] = fit_forgetting(backend).summary()
+    return result
 
 
 HANDLERS: dict[str, Handler] = {"grader.retrain": _retrain, "kt_fit": _kt_fit}

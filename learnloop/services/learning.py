@@ -59,6 +59,7 @@ from learnloop.services.progress import (
     record_mastery,
 )
 from learnloop.services.recommend import Activity, next_in
+from learnloop.services.tracing import maybe_refit
 from learnloop.storage.tables import AttemptRow, CourseRow, GradeRow, ReviewRow, User
 
 __all__ = ["AttemptResult", "grade", "item_from_row", "submit_attempt"]
@@ -238,6 +239,8 @@ def submit_attempt(
         # another answer of this student moved mastery first, or a retry of this one graded
         # it: read again, and grade unless that retry has
         return _replay(backend, user=user, attempt_id=attempt_id, replayed=False)
+    # every 100th answer: is the log large enough to re-fit the student model in the background?
+    maybe_refit(backend, attempt_id=attempt_id)
     nxt = _next(backend, user, course, language)
     return AttemptResult(
         attempt_id=attempt_id,

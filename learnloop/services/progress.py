@@ -28,7 +28,7 @@ from learnloop.tracing import MASTERED, FittedMastery, MasteryModel, MasteryStat
 
 MODEL: MasteryModel = FittedMastery()
 """The live student model: the one ``learnloop kt fit`` saved (``LEARNLOOP_TRACING_MODEL``,
-``bkt`` by default), and the running estimate until there is one."""
+``bkt`` by default), and a BKT with the shipped priors until there is one."""
 
 
 def forgetting_for(settings: Settings) -> ForgettingModel:

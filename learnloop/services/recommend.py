@@ -9,12 +9,15 @@ cache, so a choice costs a few milliseconds even for a student with thousands of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy import Engine, bindparam, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from learnloop.domain import pick
@@ -35,7 +38,8 @@ from learnloop.recommend.forgetting import ForgettingModel
 from learnloop.services import access
 from learnloop.services.content import CourseContent, CourseVersion, course_content
 from learnloop.services.context import Backend
-from learnloop.services.progress import MODEL, forgetting_for, prior_mastery
+from learnloop.services.graders import active_model
+from learnloop.services.progress import MODEL, forgetting_for
 from learnloop.settings import Settings
 from learnloop.storage.tables import (
     AttemptRow,
@@ -49,7 +53,8 @@ from learnloop.storage.tables import (
     User,
     utcnow,
 )
-from learnloop.tracing import MASTERED
+from learnloop.tracing import MASTERED, BKTMastery, FittedMastery, MasteryModel
+from learnloop.tracing.priors import load_priors
 
 RECENT = 12
 """Answers read back to find streaks of mistakes and the items just practised."""
@@ -86,20 +91,14 @@ class Activity:
     material: list[MaterialRef] = field(default_factory=list)
 
 
-def _names(s: Session, course_id: int, lang: str) -> dict[str, str]:
-    return {
-        key: pick(name, lang)
-        for key, name in s.execute(
-            select(ConceptRow.key, ConceptRow.name).where(ConceptRow.course_id == course_id)
-        )
-    }
+def _names(content: CourseContent, lang: str) -> dict[str, str]:
+    return {key: pick(name, lang) for key, name in content.names.items()}
 
 
 _MASTERY = select(
     MasteryRow.concept_id,
     MasteryRow.p_mastery,
     MasteryRow.attempts,
-    MasteryRow.state,
     MasteryRow.memory,
 ).where(
     MasteryRow.user_id == bindparam("user_id"),
@@ -114,7 +113,6 @@ _PER_ITEM = (
     select(
         AttemptRow.item_id,
         func.count(),
-        func.max(AttemptRow.submitted_at),
         func.sum(case((GradeRow.verdict == "correct", 1), else_=0)),
     )
     .join(ItemRow, ItemRow.id == AttemptRow.item_id)
@@ -122,6 +120,71 @@ _PER_ITEM = (
     .where(AttemptRow.user_id == bindparam("user_id"), ItemRow.course_id == bindparam("course_id"))
     .group_by(AttemptRow.item_id)
 )
+_PER_ITEM_SINCE = _PER_ITEM.where(AttemptRow.id > bindparam("after"))
+_LAST_GRADE_UPTO = (
+    select(func.max(GradeRow.id))
+    .join(AttemptRow, AttemptRow.id == GradeRow.attempt_id)
+    .where(AttemptRow.user_id == bindparam("user_id"), AttemptRow.id <= bindparam("upto"))
+)
+
+
+@dataclass
+class _Counts:
+    """A student's answers and right answers per item of a course, as of attempt ``upto``
+    and the newest grade ``grade`` of those attempts."""
+
+    upto: int
+    grade: int
+    counts: dict[int, tuple[int, int]]
+
+
+_counts_lock = threading.Lock()
+_counts: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[int, int, datetime], _Counts]] = (
+    weakref.WeakKeyDictionary()
+)
+COUNTS_CACHED = 4096
+"""Students x courses whose answer counts a process keeps (a few KB each)."""
+
+
+def _item_counts(
+    s: Session, *, user_id: int, content: CourseContent, newest: int
+) -> dict[int, tuple[int, int]]:
+    """(answers, right answers) per item id: kept per process and brought up to date with
+    the answers since (the answer counts of a student with thousands of answers are most of
+    the cost of a choice otherwise); read afresh when an older answer was graded again (a
+    teacher's review)."""
+    conn = s.connection()
+    engine = s.get_bind()
+    assert isinstance(engine, Engine)
+    key = (user_id, content.course_id, content.updated_at)
+    with _counts_lock:
+        cache = _counts.setdefault(engine, OrderedDict())
+        hit = cache.get(key)
+    params = {"user_id": user_id, "course_id": content.course_id}
+    if hit is not None:
+        regraded = conn.scalar(_LAST_GRADE_UPTO, {"user_id": user_id, "upto": hit.upto}) or 0
+        if regraded != hit.grade:
+            hit = None
+    if hit is not None and hit.upto == newest:
+        return hit.counts
+    if hit is None:
+        rows = conn.execute(_PER_ITEM, params)
+        counts: dict[int, tuple[int, int]] = {}
+    else:
+        rows = conn.execute(_PER_ITEM_SINCE, {**params, "after": hit.upto})
+        counts = dict(hit.counts)
+    for item_id, n, ok in rows:
+        before = counts.get(item_id, (0, 0))
+        counts[item_id] = (before[0] + int(n), before[1] + int(ok or 0))
+    grade = conn.scalar(_LAST_GRADE_UPTO, {"user_id": user_id, "upto": newest}) or 0
+    with _counts_lock:
+        cache[key] = _Counts(upto=newest, grade=grade, counts=counts)
+        cache.move_to_end(key)
+        while len(cache) > COUNTS_CACHED:
+            cache.popitem(last=False)
+    return counts
+
+
 _RECENT = (
     select(AttemptRow.id, AttemptRow.item_id)
     .join(ItemRow, ItemRow.id == AttemptRow.item_id)
@@ -131,15 +194,24 @@ _RECENT = (
 )
 
 
-def _p_correct(state: Mapping[str, Any], p: float) -> float:
-    """The live model's probability of a right answer on a typical item of the concept."""
-    try:
-        return float(MODEL.p_correct(state))  # type: ignore[attr-defined]
-    except (AttributeError, NotImplementedError):
-        return 0.2 + 0.7 * p
+def _expected(model: MasteryModel) -> Callable[[int, float], float]:
+    """The live model's probability of a right answer on a typical item of a concept, from
+    P(mastered): BKT's own guess and slip for the concept; for other models, the
+    shipped priors' guess and slip."""
+    if isinstance(model, BKTMastery):
+        params = model.model.params_of
+
+        def bkt(concept_id: int, p: float) -> float:
+            prm = params(str(concept_id))
+            return p * (1 - prm["slip"]) + (1 - p) * prm["guess"]
+
+        return bkt
+    prior = load_priors().params
+    guess, slip = prior["guess"], prior["slip"]
+    return lambda _, p: p * (1 - slip) + (1 - p) * guess
 
 
-def _mistake(feedback: str, details: Mapping[str, Any] | None) -> str:
+def mistake_text(feedback: str, details: Mapping[str, Any] | None) -> str:
     """What was wrong, in words: the feedback (a choice's misconception) and the reference
     points the answer missed."""
     parts = [feedback.strip()] if feedback else []
@@ -164,27 +236,35 @@ def learner_state(
     key_of = dict(content.concepts)
     item_key = {it.id: it.key for it in content.items.values()}
     rows = {
-        cid: (p, n, state, memory)
-        for cid, p, n, state, memory in conn.execute(
+        cid: (p, n, memory)
+        for cid, p, n, memory in conn.execute(
             _MASTERY, {"user_id": user_id, "concept_ids": list(key_of)}
         )
     }
-    items: dict[str, ItemHistory] = {}
-    for item_id, n, last_at, correct in conn.execute(
-        _PER_ITEM, {"user_id": user_id, "course_id": content.course_id}
-    ):
-        if item_id in item_key:
-            items[item_key[item_id]] = ItemHistory(
-                answered=int(n), correct=int(correct or 0), last_at=last_at
-            )
-    recent_ids = [(aid, iid) for aid, iid in conn.execute(
-        _RECENT, {"user_id": user_id, "course_id": content.course_id}
-    )]
+    live = MODEL.current() if isinstance(MODEL, FittedMastery) else MODEL
+    expected = _expected(live)
+    recent_ids = [
+        (aid, iid)
+        for aid, iid in conn.execute(_RECENT, {"user_id": user_id, "course_id": content.course_id})
+    ]
+    counts = _item_counts(
+        s, user_id=user_id, content=content, newest=recent_ids[0][0] if recent_ids else 0
+    )
+    items = {
+        item_key[iid]: ItemHistory(answered=n, correct=ok)
+        for iid, (n, ok) in counts.items()
+        if iid in item_key
+    }
     grades = {}
     if recent_ids:
         latest = (
-            select(GradeRow.attempt_id, GradeRow.verdict, GradeRow.feedback, GradeRow.provisional,
-                   GradeRow.details)
+            select(
+                GradeRow.attempt_id,
+                GradeRow.verdict,
+                GradeRow.feedback,
+                GradeRow.provisional,
+                GradeRow.details,
+            )
             .where(GradeRow.attempt_id.in_([aid for aid, _ in recent_ids]))
             .order_by(GradeRow.attempt_id, GradeRow.id)
         )
@@ -204,10 +284,16 @@ def learner_state(
             graded = verdict is not None and not provisional
             last = LastAnswer(
                 item=key,
-                verdict="correct" if verdict == "correct" else ("pending" if not graded else
-                                                              "incorrect" if verdict == "incorrect"
-                                                              else "partial"),
-                mistake=_mistake(feedback, details) if graded and verdict != "correct" else "",
+                verdict="correct"
+                if verdict == "correct"
+                else (
+                    "pending"
+                    if not graded
+                    else "incorrect"
+                    if verdict == "incorrect"
+                    else "partial"
+                ),
+                mistake=mistake_text(feedback, details) if graded and verdict != "correct" else "",
             )
         if verdict is None or provisional:
             continue
@@ -222,22 +308,26 @@ def learner_state(
     for cid, key in content.concepts:
         row = rows.get(cid)
         if row is None:
-            p = prior_mastery(cid)
-            start = MODEL.initial_state(str(cid))
-            concepts[key] = ConceptState(p_mastery=p, p_correct=_p_correct(start, p))
+            p = live.p_mastery(live.initial_state(str(cid)))
+            concepts[key] = ConceptState(p_mastery=p, p_correct=expected(cid, p))
             continue
-        p, n, state, memory = row
+        p, n, memory = row
         memory = memory or {}
+        once = bool(memory.get("once")) or p >= MASTERED
         concepts[key] = ConceptState(
             p_mastery=p,
             attempts=n,
-            p_correct=_p_correct({**state, "concept": str(cid)}, p),
-            recall=forgetting.recall(memory, now),
-            due=forgetting.due(memory, review_recall),
+            p_correct=expected(cid, p),
+            # only what was once mastered can be forgotten and reviewed
+            recall=forgetting.recall(memory, now) if once else None,
+            due=forgetting.due(memory, review_recall) if once else None,
             wrong_streak=streak.get(key, 0),
             peak=float(memory.get("peak", p)),
-            once_mastered=bool(memory.get("once")) or p >= MASTERED,
+            once_mastered=once,
         )
+    ungraded: frozenset[str] = frozenset()
+    if content.free_text and active_model(s, course_id=content.course_id) is None:
+        ungraded = content.free_text
     return LearnerState(
         now=now,
         concepts=concepts,
@@ -245,6 +335,7 @@ def learner_state(
         last=last,
         recent_items=tuple(recent),
         goal=goal,
+        ungraded=ungraded,
         mastered_at=MASTERED,
     )
 
@@ -285,9 +376,12 @@ def next_in(
         goal=goal,
     )
     chosen: Suggestion = _policy(settings, name).choose(content.model, learner)
-    due = [c for c, st in learner.concepts.items()
-           if st.recall is not None and st.recall < settings.review_recall and st.once_mastered]
-    names = _names(s, course.id, lang)
+    due = [
+        c
+        for c, st in learner.concepts.items()
+        if st.recall is not None and st.recall < settings.review_recall and st.once_mastered
+    ]
+    names = _names(content, lang)
     return Activity(
         course_id=course.key,
         kind=chosen.kind.value,
@@ -322,8 +416,9 @@ def next_activity(
         )
     with backend.transaction() as s:
         course = access.check_course_ref(s, user, course_key)
-        act = next_in(s, settings=backend.settings, user=user, course=course, lang=lang,
-                      policy=policy)
+        act = next_in(
+            s, settings=backend.settings, user=user, course=course, lang=lang, policy=policy
+        )
     if with_material and act.kind == Kind.MATERIAL.value and act.concept_id:
         from learnloop.services.remediation import sections_for_concept
 
@@ -335,30 +430,37 @@ def next_activity(
 # --- goals -------------------------------------------------------------------------------
 
 
+_OWN_GOAL = (
+    select(ConceptRow.key)
+    .join(GoalRow, GoalRow.concept_id == ConceptRow.id)
+    .where(
+        GoalRow.course_id == bindparam("course_id"),
+        GoalRow.user_id == bindparam("user_id"),
+        ConceptRow.retired.is_(False),
+    )
+)
+_CLASS_GOAL = (
+    select(ConceptRow.key)
+    .join(GoalRow, GoalRow.concept_id == ConceptRow.id)
+    .join(Enrolment, Enrolment.class_id == GoalRow.class_id)
+    .where(
+        GoalRow.course_id == bindparam("course_id"),
+        Enrolment.user_id == bindparam("user_id"),
+        Enrolment.role == Role.STUDENT,
+        ConceptRow.retired.is_(False),
+    )
+    .order_by(GoalRow.set_at.desc(), GoalRow.id.desc())
+    .limit(1)
+)
+
+
 def goal_of(s: Session, *, user_id: int, course_id: int) -> str | None:
     """The student's own goal in the course, else the goal a teacher set for one of their
     classes (the latest set), else none."""
-    own = s.execute(
-        select(ConceptRow.key, ConceptRow.retired)
-        .join(GoalRow, GoalRow.concept_id == ConceptRow.id)
-        .where(GoalRow.course_id == course_id, GoalRow.user_id == user_id)
-    ).first()
-    if own is not None and not own.retired:
-        return str(own.key)
-    klass = s.execute(
-        select(ConceptRow.key)
-        .join(GoalRow, GoalRow.concept_id == ConceptRow.id)
-        .join(Enrolment, Enrolment.class_id == GoalRow.class_id)
-        .where(
-            GoalRow.course_id == course_id,
-            Enrolment.user_id == user_id,
-            Enrolment.role == Role.STUDENT,
-            ConceptRow.retired.is_(False),
-        )
-        .order_by(GoalRow.set_at.desc(), GoalRow.id.desc())
-        .limit(1)
-    ).scalar()
-    return str(klass) if klass is not None else None
+    params = {"course_id": course_id, "user_id": user_id}
+    conn = s.connection()
+    own = conn.scalar(_OWN_GOAL, params)
+    return own if own is not None else conn.scalar(_CLASS_GOAL, params)
 
 
 def _concept_id(s: Session, course_id: int, course_key: str, concept_key: str) -> int:
@@ -448,17 +550,14 @@ class LearningPath:
 
 
 def _learn_rates(content: CourseContent) -> dict[str, float]:
-    """Each concept's learning rate per answer under the live model (BKT's ``learn``), for
-    the path's estimates; 0.15 where the model has none."""
-    out = {}
-    for cid, key in content.concepts:
-        rate = 0.15
-        try:
-            rate = float(MODEL.learn_rate(str(cid)))  # type: ignore[attr-defined]
-        except (AttributeError, NotImplementedError, KeyError):
-            pass
-        out[key] = rate
-    return out
+    """Each concept's learning rate per answer under the live model (BKT's ``learn``; the
+    shipped priors' for other models), for the path's estimates."""
+    live = MODEL.current() if isinstance(MODEL, FittedMastery) else MODEL
+    if isinstance(live, BKTMastery):
+        params = live.model.params_of
+        return {key: float(params(str(cid))["learn"]) for cid, key in content.concepts}
+    rate = float(load_priors().params["learn"])
+    return {key: rate for _, key in content.concepts}
 
 
 def path_in(
@@ -485,7 +584,7 @@ def path_in(
         review_recall=settings.review_recall,
         goal=goal,
     )
-    names = _names(s, course.id, lang)
+    names = _names(content, lang)
     steps = []
     if goal is not None:
         steps = [
@@ -500,8 +599,11 @@ def path_in(
             for st in learning_path(content.model, learner, goal, learn=_learn_rates(content))
         ]
     due = sorted(
-        (c for c, st in learner.concepts.items()
-         if st.recall is not None and st.recall < settings.review_recall and st.once_mastered),
+        (
+            c
+            for c, st in learner.concepts.items()
+            if st.recall is not None and st.recall < settings.review_recall and st.once_mastered
+        ),
         key=lambda c: learner.concepts[c].recall or 0.0,
     )
     return LearningPath(
@@ -521,8 +623,7 @@ def learning_path_for(
     class's goal), recomputed from the current estimates on every call."""
     with backend.transaction() as s:
         course = access.check_course_ref(s, user, course_key)
-        return path_in(s, settings=backend.settings, user=user, course=course, goal=goal,
-                       lang=lang)
+        return path_in(s, settings=backend.settings, user=user, course=course, goal=goal, lang=lang)
 
 
 __all__ = [

@@ -25,9 +25,9 @@ from learnloop.domain import Verdict
 from learnloop.errors import ConflictError, InvalidInputError, NotFoundError
 from learnloop.grading.freetext import CREDIT, PENDING_GRADER, verdict_message
 from learnloop.grading.messages import message, normalize_lang
+from learnloop.recommend.forgetting import ForgettingModel
 from learnloop.services.access import check_course, require_role, taught_class_ids
 from learnloop.services.context import Backend
-from learnloop.recommend.forgetting import ForgettingModel
 from learnloop.services.progress import LostRace, forgetting_for, update_mastery
 from learnloop.storage.tables import (
     AttemptRow,

@@ -32,7 +32,15 @@ from learnloop.storage.tables import (
     MasteryRow,
     utcnow,
 )
-from learnloop.tracing import MODELS, InteractionLog, MasteryModel, Record, make_model, model_dir
+from learnloop.tracing import (
+    MASTERED,
+    MODELS,
+    InteractionLog,
+    MasteryModel,
+    Record,
+    make_model,
+    model_dir,
+)
 from learnloop.tracing.io import CONFIG
 from learnloop.tracing.live import mastery_model
 
@@ -143,8 +151,12 @@ def retrace(backend: Backend, model: MasteryModel) -> int:
     transaction per student; returns how many estimates were written.
 
     Replays what the answer loop does: every non-provisional grade moves the estimate of
-    each concept of its item, in submission order.
+    each concept of its item, in submission order, and the forgetting model's memory of it
+    (at the time the answer was given).
     """
+    from learnloop.services.progress import forgetting_for
+
+    forgetting = forgetting_for(backend.settings)
     with backend.transaction() as s:
         users = list(s.scalars(select(AttemptRow.user_id).distinct().order_by(AttemptRow.user_id)))
     written = 0
@@ -156,13 +168,21 @@ def retrace(backend: Backend, model: MasteryModel) -> int:
                 .add_columns(ItemConceptRow.concept_id)
                 .join(ItemConceptRow, ItemConceptRow.item_id == AttemptRow.item_id)
             )
-            states: dict[int, tuple[dict[str, Any], int]] = {}
-            for *_, score, concept_id in s.execute(q):
-                state, n = states.get(concept_id) or (model.initial_state(str(concept_id)), 0)
-                states[concept_id] = (model.update(state, float(score)), n + 1)
+            states: dict[int, tuple[dict[str, Any], int, dict[str, Any]]] = {}
+            for _, _, _, at, score, concept_id in s.execute(q):
+                state, n, memory = states.get(concept_id) or (
+                    model.initial_state(str(concept_id)),
+                    0,
+                    {},
+                )
+                state = model.update(state, float(score))
+                memory = forgetting.update(
+                    memory, float(score), at, p_mastery=model.p_mastery(state), mastered=MASTERED
+                )
+                states[concept_id] = (state, n + 1, memory)
             s.execute(delete(MasteryRow).where(MasteryRow.user_id == user_id))
             now = utcnow()
-            for concept_id, (state, n) in states.items():
+            for concept_id, (state, n, memory) in states.items():
                 s.add(
                     MasteryRow(
                         user_id=user_id,
@@ -172,6 +192,7 @@ def retrace(backend: Backend, model: MasteryModel) -> int:
                         confidence=model.confidence(state),
                         attempts=n,
                         model=model.name,
+                        memory=memory,
                         updated_at=now,
                     )
                 )

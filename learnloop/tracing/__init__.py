@@ -1,9 +1,10 @@
 """Knowledge tracing: how likely a student is to have mastered each concept.
 
-The live system talks to a ``MasteryModel``; the running estimate is the first one, and a
-fitted BKT replaces it through ``FittedMastery``. Fitted models (``MODELS``) follow the
-estimator contract in ``estimator.py``: ``fit(log)``, ``predict_proba(log)``, online
-``update(state, response)``, and ``save``/``load`` as a directory.
+The live system talks to a ``MasteryModel``: a BKT with priors fitted on a public log
+(``priors``) until ``FittedMastery`` finds a model fitted on the platform's own. Fitted
+models (``MODELS``) follow the estimator contract in ``estimator.py``: ``fit(log)``,
+``predict_proba(log)``, online ``update(state, response)``, and ``save``/``load`` as a
+directory.
 """
 
 from __future__ import annotations

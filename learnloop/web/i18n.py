@@ -235,9 +235,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         # progress over time
         "progress.title": "{course}: my progress",
         "progress.intro": (
-            "Before your first answer and after each one: your mastery of the concepts you "
-            "practised most recently, your average over all the course's concepts, and your "
-            "share of right answers so far."
+            "After each answer: your mastery of the concepts you practised most recently "
+            "(from their first answer on), your average over the concepts you have started, "
+            "and your share of right answers so far."
         ),
         "progress.summary": (
             "Answers: {answers}. Concepts mastered: {mastered} of {concepts}. "
@@ -250,7 +250,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "progress.noscript": (
             "The chart needs JavaScript, which is off; the table below has the same numbers."
         ),
-        "progress.mean_mastery": "Course average",
+        "progress.mean_mastery": "Average of the concepts started",
         "progress.share_correct": "Right so far",
         "progress.x_axis": "Answers given (0: before the first)",
         "progress.y_axis": "Percent",
@@ -261,7 +261,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "progress.col.verdict": "Result",
         "progress.col.share": "Right so far",
         "progress.col.concepts": "Its concepts after it",
-        "progress.col.mastery": "Course average",
+        "progress.col.mastery": "Average of the concepts started",
         "progress.col.mastered": "Concepts mastered",
         "progress.now": "Where you stand now",
         "progress.over_time": "Answer by answer",
@@ -493,7 +493,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "material.concepts": "相关知识点",
         "progress.title": "{course}：我的进度",
         "progress.intro": (
-            "第一次作答之前和每次作答之后：你最近练习的知识点的掌握程度、全部知识点的平均掌握程度，以及累计正确率。"
+            "每次作答之后：你最近练习的知识点的掌握程度（从第一次作答起）、"
+            "你已开始学习的知识点的平均掌握程度，以及累计正确率。"
         ),
         "progress.summary": (
             "共作答 {answers} 次；已掌握 {mastered}/{concepts} 个知识点；"
@@ -502,7 +503,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "progress.empty": "还没有作答记录。做几道题之后，这里会显示你的进度。",
         "progress.chart_label": "学习进度随时间变化的折线图；下表包含相同的数据。",
         "progress.noscript": "图表需要 JavaScript，而它已关闭；下表包含相同的数据。",
-        "progress.mean_mastery": "课程平均",
+        "progress.mean_mastery": "已开始知识点的平均",
         "progress.share_correct": "累计正确率",
         "progress.x_axis": "作答次数（0：作答之前）",
         "progress.y_axis": "百分比",
@@ -513,7 +514,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "progress.col.verdict": "结果",
         "progress.col.share": "累计正确率",
         "progress.col.concepts": "作答后相关知识点",
-        "progress.col.mastery": "课程平均",
+        "progress.col.mastery": "已开始知识点的平均",
         "progress.col.mastered": "已掌握知识点",
         "progress.now": "你现在的掌握情况",
         "progress.over_time": "逐次作答的变化",

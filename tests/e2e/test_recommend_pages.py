@@ -151,9 +151,9 @@ def test_a_student_follows_the_recommendation_reads_about_a_mistake_and_sets_a_g
     # 中文: the same pages in Chinese
     page.get_by_role("button", name="中文").click()
     expect(page.locator("#path")).to_contain_text("你的目标：等值分数（分数的基本性质）。")
-    expect(page.locator("#mastery-table tr[data-concept='unit-fractions'] td.mastery")).to_have_text(
-        "尚未开始"
-    )
+    expect(
+        page.locator("#mastery-table tr[data-concept='unit-fractions'] td.mastery")
+    ).to_have_text("尚未开始")
     shot(page, "course-zh")
     page.goto(f"{url}/courses/fractions/items/meaning-1")
     page.get_by_label("5/8").check()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from learnloop.storage.tables import AttemptRow, ConceptRow, MasteryRow, ReviewRow
+from learnloop.tracing import MASTERED
 from tests.web.conftest import School
 
 
@@ -28,7 +29,10 @@ def test_right_and_wrong_answers_move_mastery_and_the_next_item(school: School) 
     assert wrong["grade"]["verdict"] == "incorrect"
     assert wrong["grade"]["feedback"]
     assert wrong["mastery"]["halves"] < prior
-    assert wrong["next_item"]["concept_id"] == "halves"  # not mastered: keep practising
+    # not mastered: another item on the same concept (never the same twice in a row), and why
+    assert wrong["next_item"]["concept_id"] == "halves"
+    assert (wrong["next_item"]["reason"], wrong["next_item"]["item_id"]) == ("retry", "q3")
+    assert "Halves" in wrong["next_item"]["explanation"]
 
     body = answer(student, "q1", "0.5").json()
     assert body["grade"]["verdict"] == "correct" and body["grade"]["score"] == 1.0
@@ -36,13 +40,15 @@ def test_right_and_wrong_answers_move_mastery_and_the_next_item(school: School) 
 
     for _ in range(4):
         last = answer(student, "q1", "1/2").json()
-    assert last["mastery"]["halves"] >= 0.8
-    assert last["next_item"] == {
-        "course_id": "tiny",
-        "item_id": "q2",
-        "concept_id": "quarters",
-        "reason": "its prerequisites are mastered and it is not yet",
-    }
+    assert last["mastery"]["halves"] >= MASTERED
+    nxt = last["next_item"]
+    assert (nxt["kind"], nxt["item_id"], nxt["concept_id"], nxt["reason"]) == (
+        "item",
+        "q2",
+        "quarters",
+        "ready",
+    )
+    assert nxt["explanation"].startswith("You have mastered what “Quarters” builds on")
 
     mastery = student.get(f"/api/v1/students/{school.ids['stud_a']}/mastery/tiny").json()
     assert [m["concept_id"] for m in mastery] == ["halves", "quarters"]

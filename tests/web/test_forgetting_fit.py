@@ -42,3 +42,25 @@ def test_the_better_model_is_kept_and_every_memory_rebuilt(school: School) -> No
     with backend.transaction() as s:
         memories = list(s.scalars(select(MasteryRow.memory)))
     assert all(m["n"] == 12 and m["last"].startswith("2026-09-23") for m in memories)
+
+
+def test_refitting_the_student_model_keeps_what_the_forgetting_model_knew(school: School) -> None:
+    from learnloop.services.tracing import fit_from_database
+
+    backend = school.backend
+    with backend.transaction() as s:
+        user = get_user(s, username="stud_a")
+        s.expunge(user)
+    with time_machine.travel(T0, tick=False) as clock:
+        for day in range(4):
+            clock.move_to(T0 + timedelta(days=day))
+            learning.submit_attempt(
+                backend, user=user, course_key="tiny", item_key="q1", response="1/2"
+            )
+    with backend.transaction() as s:
+        before = s.scalar(select(MasteryRow.memory))
+    assert fit_from_database(backend, model="bkt").retraced == 1
+    with backend.transaction() as s:
+        after = s.scalar(select(MasteryRow.memory))
+    assert after["n"] == before["n"] == 4
+    assert after["last"] == before["last"]  # the answers' own times, not the re-fit's

@@ -4,6 +4,7 @@ and the answer form. The browser tests are in ``tests/e2e``."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -526,6 +527,17 @@ def test_a_new_student_sees_not_started_then_an_estimate_with_its_range(steps: S
     progress_page = client.get("/courses/steps/progress")
     assert cells(progress_page, "now-table")["halves"] == shown["halves"]
     assert cells(progress_page, "now-table")["quarters"] == "not started"
+    # the average counts the concepts started, not the model's guess at the others
+    row = re.search(
+        r'<td class="concepts-after">Halves: (\d+%)</td>\s*<td class="num">(\d+%)</td>',
+        progress_page.text,
+    )
+    assert row is not None and row.group(1) == row.group(2) == shown["halves"].split()[0]
+    figure = re.search(r'id="progress-chart-data">(.*?)</script>', progress_page.text)
+    assert figure is not None
+    lines = {t["name"]: t["y"] for t in json.loads(figure.group(1))["data"]}
+    assert lines["Average of the concepts started"][0] is None  # before the first answer
+    assert lines["Halves"][0] is None
 
     client.cookies.set(LANGUAGE_COOKIE, "zh")
     chinese = client.get("/courses/steps")

@@ -35,16 +35,20 @@ PACK = {
           name: {en: Eighths, zh: 八分之一}
           prerequisites: [quarters]
         """,
-    "items/all.yaml": """\
-        - {id: h1, type: numeric, prompt: {en: "Half of 1?", zh: "1 的一半？"}, concepts: [halves], answer: {value: "1/2"}}
-        - {id: h2, type: numeric, prompt: {en: "Half of 4?", zh: "4 的一半？"}, concepts: [halves], answer: {value: "2"}}
-        - {id: h3, type: numeric, prompt: {en: "Half of 10?", zh: "10 的一半？"}, concepts: [halves], answer: {value: "5"}}
-        - {id: q1, type: numeric, prompt: {en: "A quarter of 4?", zh: "4 的四分之一？"}, concepts: [quarters], answer: {value: "1"}}
-        - {id: q2, type: numeric, prompt: {en: "A quarter of 8?", zh: "8 的四分之一？"}, concepts: [quarters], answer: {value: "2"}}
-        - {id: q3, type: numeric, prompt: {en: "A quarter of 12?", zh: "12 的四分之一？"}, concepts: [quarters], answer: {value: "3"}}
-        - {id: e1, type: numeric, prompt: {en: "An eighth of 8?", zh: "8 的八分之一？"}, concepts: [eighths], answer: {value: "1"}}
-        - {id: e2, type: numeric, prompt: {en: "An eighth of 16?", zh: "16 的八分之一？"}, concepts: [eighths], answer: {value: "2"}}
-        """,
+    "items/all.yaml": "".join(
+        f"- id: {key}\n  type: numeric\n  prompt: {{en: '{en}', zh: '{zh}'}}\n"
+        f"  concepts: [{concept}]\n  answer: {{value: '{value}'}}\n"
+        for key, concept, en, zh, value in [
+            ("h1", "halves", "Half of 1?", "1 的一半？", "1/2"),
+            ("h2", "halves", "Half of 4?", "4 的一半？", "2"),
+            ("h3", "halves", "Half of 10?", "10 的一半？", "5"),
+            ("q1", "quarters", "A quarter of 4?", "4 的四分之一？", "1"),
+            ("q2", "quarters", "A quarter of 8?", "8 的四分之一？", "2"),
+            ("q3", "quarters", "A quarter of 12?", "12 的四分之一？", "3"),
+            ("e1", "eighths", "An eighth of 8?", "8 的八分之一？", "1"),
+            ("e2", "eighths", "An eighth of 16?", "16 的八分之一？", "2"),
+        ]
+    ),
 }
 RIGHT = {"h1": "1/2", "h2": "2", "h3": "5", "q1": "1", "q2": "2", "q3": "3", "e1": "1", "e2": "2"}
 T0 = datetime(2026, 9, 1, 8, tzinfo=UTC)
@@ -71,7 +75,9 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]
 
 def login(app: TestClient, username: str) -> TestClient:
     c = TestClient(app.app)
-    r = c.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD, "kind": "api"})
+    r = c.post(
+        "/api/v1/auth/login", json={"username": username, "password": PASSWORD, "kind": "api"}
+    )
     assert r.status_code == 200, r.text
     c.headers["Authorization"] = f"Bearer {r.json()['token']}"
     return c

@@ -27,31 +27,40 @@ def _short(text: str, size: int = 60) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
-def _figure(
-    points: list[history.HistoryPoint], start: dict[str, float], names: dict[str, str], lang: str
-) -> Any:
+def started_estimates(points: list[history.HistoryPoint]) -> list[dict[str, float]]:
+    """After each answer, the estimate of each concept practised so far (by an answer that
+    counts: graded, not waiting for a teacher). A concept never practised has no estimate to
+    show, whatever the model starts it at."""
+    last: dict[str, float] = {}
+    out = []
+    for point in points:
+        if point.verdict is not None and not point.provisional:
+            last.update(point.concepts)
+        out.append(dict(last))
+    return out
+
+
+def started_mean(estimates: dict[str, float]) -> float | None:
+    """The average over the concepts started (``history``'s ``mean_mastery`` counts the
+    starting estimate of the others, which would show a new student at the model's prior)."""
+    return sum(estimates.values()) / len(estimates) if estimates else None
+
+
+def _figure(points: list[history.HistoryPoint], names: dict[str, str], lang: str) -> Any:
     """Lines over the answers given (0: before the first), evenly spaced whatever the time
-    between them; the table has the times."""
+    between them; the table has the times. A line starts at its concept's first answer."""
     recent: list[str] = []
     for point in reversed(points):
         for key in point.concepts:
             if key not in recent:
                 recent.append(key)
     shown = recent[:CONCEPT_LINES]
+    known = started_estimates(points)
     series: dict[str, list[float | None]] = {
-        translate(lang, "progress.mean_mastery"): [
-            sum(start.values()) / len(start) if start else None,
-            *(p.mean_mastery for p in points),
-        ]
+        translate(lang, "progress.mean_mastery"): [None, *(started_mean(e) for e in known)]
     }
     for key in shown:
-        # no point before the concept's first answer: an estimate without evidence is not shown
-        last: float | None = None
-        values: list[float | None] = [last]
-        for point in points:
-            last = point.concepts.get(key, last)
-            values.append(last)
-        series[names.get(key, key)] = values
+        series[names.get(key, key)] = [None, *(e.get(key) for e in known)]
     series[translate(lang, "progress.share_correct")] = [None] + [p.share_correct for p in points]
     return line_chart(
         list(range(len(points) + 1)),
@@ -76,7 +85,6 @@ def progress_page(
     with backend.transaction() as s:
         course = access.check_course(s, user, course_id)
         points = history.answer_history(s, user_id=user.id, course=course)
-        start = history.starting_mastery(s, course=course)
         summary = progress.course_progress(s, user_id=user.id, course=course)
         mastery = progress.course_mastery(s, user_id=user.id, course=course)
         names = {m.concept_id: pick(m.name, lang) for m in mastery}
@@ -92,10 +100,12 @@ def progress_page(
         "course_id": course_id,
         "title": title,
         "points": points,
+        "known": dict(zip((p.attempt_id for p in points), started_estimates(points), strict=True)),
+        "started_mean": started_mean,
         "summary": summary,
         "names": names,
         "mastery": mastery,
         "questions": questions,
-        "figure": _figure(points, start, names, lang) if points else None,
+        "figure": _figure(points, names, lang) if points else None,
     }
     return render(request, "progress.html", context, user=user)

@@ -182,5 +182,3 @@ def student_progress(user_id: IdPath, backend: BackendDep, user: UserDep) -> lis
             ProgressOut(**vars(progress.course_progress(s, user_id=user_id, course=c)))
             for c in access.courses_of(s, student)
         ]
-
-

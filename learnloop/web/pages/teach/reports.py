@@ -18,6 +18,7 @@ from learnloop.storage.tables import Role, User
 from learnloop.web.deps import BackendDep
 from learnloop.web.i18n import translate
 from learnloop.web.pages.charts import line_chart
+from learnloop.web.pages.progress import started_estimates, started_mean
 from learnloop.web.pages.render import Language, PageUser, render
 from learnloop.web.pages.teach.charts import cell_colour, horizontal_bars, mastery_heatmap
 from learnloop.web.types import MAX_ID, IdPath
@@ -146,12 +147,14 @@ def student_page(
         if shown is not None:
             course = access.check_course(s, user, shown.course_id)
             points = history.answer_history(s, user_id=user_id, course=course)
+    # the average over the concepts started, as the student's own progress page shows it
+    means = [started_mean(e) for e in started_estimates(points)]
     figure = None
     if points:
         figure = line_chart(
             [p.n for p in points],  # by answer: a lesson's answers come seconds apart
             {
-                translate(lang, "progress.mean_mastery"): [p.mean_mastery for p in points],
+                translate(lang, "progress.mean_mastery"): means,
                 translate(lang, "progress.share_correct"): [p.share_correct for p in points],
             },
             x_title=translate(lang, "teach.student.x_axis"),
@@ -164,6 +167,7 @@ def student_page(
         "shown": shown,
         "figure": figure,
         "points": {p.attempt_id: p for p in points},
+        "means": {p.attempt_id: m for p, m in zip(points, means, strict=True)},
         "tabs": [(c.course_id, pick(c.title, lang) or c.course_id) for c in found.courses],
     }
     return render(request, "teach/student.html", context, user=user)
