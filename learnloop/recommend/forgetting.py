@@ -92,6 +92,20 @@ class ForgettingModel(ABC):
         days = _days(memory, now)
         return None if days is None else self.recall_after(memory, days)
 
+    def recall_and_due(
+        self, memory: Memory, now: datetime, threshold: float
+    ) -> tuple[float | None, datetime | None]:
+        """``recall`` and ``due`` together, the memory read once (the recommender asks both
+        for every concept on every choice)."""
+        last = _parse(memory.get("last"))
+        if last is None:
+            return None, None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        days = max(0.0, (now - last).total_seconds() / DAY)
+        wait = min(self.days_until(memory, threshold), 36_500.0)
+        return self.recall_after(memory, days), last + timedelta(days=wait)
+
     def due(self, memory: Memory, threshold: float) -> datetime | None:
         last = _parse(memory.get("last"))
         if last is None:

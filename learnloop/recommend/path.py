@@ -3,8 +3,10 @@ and about how many answers each step needs."""
 
 from __future__ import annotations
 
-import math
+import random
+import statistics
 from dataclasses import dataclass
+from functools import lru_cache
 
 from learnloop.recommend.model import CourseModel, LearnerState
 
@@ -20,24 +22,64 @@ class PathStep:
     """Expected answers until mastered."""
 
 
-def answers_to_master(p: float, *, learn: float, mastered: float = 0.8, cap: int = 99) -> int:
-    """Expected answers until P(mastered) reaches ``mastered`` under a knowledge-tracing model
-    that learns with probability ``learn`` per answer. The expected posterior after an
-    answer equals the prior, so only learning moves the expectation:
-    ``1 - (1 - p)(1 - learn)^n``."""
+DEFAULT_PARAMS = {"learn": 0.1, "guess": 0.2, "slip": 0.1}
+
+
+@lru_cache(maxsize=8192)
+def _median_answers(
+    p: float, learn: float, guess: float, slip: float, mastered: float, cap: int
+) -> int:
+    rng = random.Random(0)
+    counts = []
+    for _ in range(RUNS):
+        known = rng.random() < p  # the student as the estimate believes them to be
+        belief, n = p, 0
+        while belief < mastered and n < cap:
+            right = rng.random() < ((1 - slip) if known else guess)
+            if right:
+                post = belief * (1 - slip) / (belief * (1 - slip) + (1 - belief) * guess)
+            else:
+                post = belief * slip / (belief * slip + (1 - belief) * (1 - guess))
+            belief = post + (1 - post) * learn
+            known = known or rng.random() < learn
+            n += 1
+        counts.append(n)
+    return max(1, int(statistics.median(counts)))
+
+
+RUNS = 400
+"""Simulated students behind each estimate."""
+
+
+def answers_to_master(
+    p: float,
+    *,
+    learn: float,
+    guess: float = 0.2,
+    slip: float = 0.1,
+    mastered: float = 0.95,
+    cap: int = 60,
+) -> int:
+    """About how many answers a student at P(mastered) = ``p`` needs until the estimate
+    reaches ``mastered``, under a BKT with these parameters: the median over simulated
+    students drawn from the estimate itself (each knows the concept with probability ``p``,
+    answers right with ``1 - slip`` if so and ``guess`` if not, and learns with ``learn`` per
+    answer), the estimate moved by each answer as the answer loop moves it."""
     if p >= mastered:
         return 0
-    if learn <= 0:
-        return cap
-    n = math.log((1 - mastered) / (1 - p)) / math.log(1 - min(learn, 0.99))
-    return min(cap, max(1, math.ceil(n - 1e-9)))
+    return _median_answers(round(p, 3), learn, guess, slip, mastered, cap)
 
 
 def learning_path(
-    course: CourseModel, learner: LearnerState, goal: str, *, learn: dict[str, float]
+    course: CourseModel,
+    learner: LearnerState,
+    goal: str,
+    *,
+    params: dict[str, dict[str, float]],
 ) -> list[PathStep]:
     """The goal's unmastered ancestors and the goal, prerequisites first (``graph.path_to``),
-    with the answers each needs at the learning rate ``learn[concept]``."""
+    with the answers each needs under the BKT parameters ``params[concept]`` (``learn``,
+    ``guess``, ``slip``)."""
     mastered = learner.mastered()
     steps = []
     for concept in course.graph.path_to(goal, mastered):
@@ -50,7 +92,7 @@ def learning_path(
                 started=bool(state and state.started),
                 ready=course.graph.is_ready(concept, mastered),
                 answers=answers_to_master(
-                    p, learn=learn.get(concept, 0.15), mastered=learner.mastered_at
+                    p, **(params.get(concept) or DEFAULT_PARAMS), mastered=learner.mastered_at
                 ),
             )
         )

@@ -131,6 +131,11 @@ class CourseContent:
         return self.course_key
 
     @cached_property
+    def key_by_id(self) -> dict[int, str]:
+        """Current items' keys by database id."""
+        return {it.id: it.key for it in self.items.values()}
+
+    @cached_property
     def free_text(self) -> frozenset[str]:
         """Keys of the free-text items, which only a learned grader or a teacher grades."""
         return frozenset(it.key for it in self.items.values() if it.row.type == "free_text")

@@ -136,6 +136,8 @@ class _Counts:
     upto: int
     grade: int
     counts: dict[int, tuple[int, int]]
+    items: dict[str, ItemHistory]
+    """``counts`` as the policies read them, by the current items' keys."""
 
 
 _counts_lock = threading.Lock()
@@ -146,10 +148,10 @@ COUNTS_CACHED = 4096
 """Students x courses whose answer counts a process keeps (a few KB each)."""
 
 
-def _item_counts(
+def _item_history(
     s: Session, *, user_id: int, content: CourseContent, newest: int
-) -> dict[int, tuple[int, int]]:
-    """(answers, right answers) per item id: kept per process and brought up to date with
+) -> dict[str, ItemHistory]:
+    """Answers and right answers per item: kept per process and brought up to date with
     the answers since (the answer counts of a student with thousands of answers are most of
     the cost of a choice otherwise); read afresh when an older answer was graded again (a
     teacher's review)."""
@@ -166,7 +168,7 @@ def _item_counts(
         if regraded != hit.grade:
             hit = None
     if hit is not None and hit.upto == newest:
-        return hit.counts
+        return hit.items
     if hit is None:
         rows = conn.execute(_PER_ITEM, params)
         counts: dict[int, tuple[int, int]] = {}
@@ -177,12 +179,18 @@ def _item_counts(
         before = counts.get(item_id, (0, 0))
         counts[item_id] = (before[0] + int(n), before[1] + int(ok or 0))
     grade = conn.scalar(_LAST_GRADE_UPTO, {"user_id": user_id, "upto": newest}) or 0
+    key_by_id = content.key_by_id
+    items = {
+        key_by_id[iid]: ItemHistory(answered=n, correct=ok)
+        for iid, (n, ok) in counts.items()
+        if iid in key_by_id
+    }
     with _counts_lock:
-        cache[key] = _Counts(upto=newest, grade=grade, counts=counts)
+        cache[key] = _Counts(upto=newest, grade=grade, counts=counts, items=items)
         cache.move_to_end(key)
         while len(cache) > COUNTS_CACHED:
             cache.popitem(last=False)
-    return counts
+    return items
 
 
 _RECENT = (
@@ -200,15 +208,34 @@ def _expected(model: MasteryModel) -> Callable[[int, float], float]:
     shipped priors' guess and slip."""
     if isinstance(model, BKTMastery):
         params = model.model.params_of
+        table: dict[int, tuple[float, float]] = {}
 
         def bkt(concept_id: int, p: float) -> float:
-            prm = params(str(concept_id))
-            return p * (1 - prm["slip"]) + (1 - p) * prm["guess"]
+            gs = table.get(concept_id)
+            if gs is None:
+                prm = params(str(concept_id))
+                gs = table[concept_id] = (prm["guess"], prm["slip"])
+            return p * (1 - gs[1]) + (1 - p) * gs[0]
 
         return bkt
     prior = load_priors().params
     guess, slip = prior["guess"], prior["slip"]
     return lambda _, p: p * (1 - slip) + (1 - p) * guess
+
+
+_expected_lock = threading.Lock()
+_expected_of: weakref.WeakKeyDictionary[MasteryModel, Callable[[int, float], float]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _expected_for(model: MasteryModel) -> Callable[[int, float], float]:
+    """``_expected`` kept per loaded model, so its per-concept table is built once."""
+    with _expected_lock:
+        found = _expected_of.get(model)
+        if found is None:
+            found = _expected_of[model] = _expected(model)
+    return found
 
 
 def mistake_text(feedback: str, details: Mapping[str, Any] | None) -> str:
@@ -234,7 +261,7 @@ def learner_state(
 ) -> LearnerState:
     conn = s.connection()
     key_of = dict(content.concepts)
-    item_key = {it.id: it.key for it in content.items.values()}
+    item_key = content.key_by_id
     rows = {
         cid: (p, n, memory)
         for cid, p, n, memory in conn.execute(
@@ -242,19 +269,14 @@ def learner_state(
         )
     }
     live = MODEL.current() if isinstance(MODEL, FittedMastery) else MODEL
-    expected = _expected(live)
+    expected = _expected_for(live)
     recent_ids = [
         (aid, iid)
         for aid, iid in conn.execute(_RECENT, {"user_id": user_id, "course_id": content.course_id})
     ]
-    counts = _item_counts(
+    items = _item_history(
         s, user_id=user_id, content=content, newest=recent_ids[0][0] if recent_ids else 0
     )
-    items = {
-        item_key[iid]: ItemHistory(answered=n, correct=ok)
-        for iid, (n, ok) in counts.items()
-        if iid in item_key
-    }
     grades = {}
     if recent_ids:
         latest = (
@@ -314,13 +336,16 @@ def learner_state(
         p, n, memory = row
         memory = memory or {}
         once = bool(memory.get("once")) or p >= MASTERED
+        recall, due = (
+            forgetting.recall_and_due(memory, now, review_recall) if once else (None, None)
+        )
         concepts[key] = ConceptState(
             p_mastery=p,
             attempts=n,
             p_correct=expected(cid, p),
             # only what was once mastered can be forgotten and reviewed
-            recall=forgetting.recall(memory, now) if once else None,
-            due=forgetting.due(memory, review_recall) if once else None,
+            recall=recall,
+            due=due,
             wrong_streak=streak.get(key, 0),
             peak=float(memory.get("peak", p)),
             once_mastered=once,
@@ -549,15 +574,19 @@ class LearningPath:
     due_reviews: list[str]
 
 
-def _learn_rates(content: CourseContent) -> dict[str, float]:
-    """Each concept's learning rate per answer under the live model (BKT's ``learn``; the
-    shipped priors' for other models), for the path's estimates."""
+def _path_params(content: CourseContent) -> dict[str, dict[str, float]]:
+    """Each concept's BKT learning rate, guess and slip under the live model (the shipped
+    priors' for models other than BKT), for the path's estimates."""
     live = MODEL.current() if isinstance(MODEL, FittedMastery) else MODEL
+    keep = ("learn", "guess", "slip")
     if isinstance(live, BKTMastery):
-        params = live.model.params_of
-        return {key: float(params(str(cid))["learn"]) for cid, key in content.concepts}
-    rate = float(load_priors().params["learn"])
-    return {key: rate for _, key in content.concepts}
+        of = live.model.params_of
+        return {
+            key: {k: float(v) for k, v in of(str(cid)).items() if k in keep}
+            for cid, key in content.concepts
+        }
+    prior = {k: float(v) for k, v in load_priors().params.items() if k in keep}
+    return {key: prior for _, key in content.concepts}
 
 
 def path_in(
@@ -596,7 +625,7 @@ def path_in(
                 ready=st.ready,
                 answers=st.answers,
             )
-            for st in learning_path(content.model, learner, goal, learn=_learn_rates(content))
+            for st in learning_path(content.model, learner, goal, params=_path_params(content))
         ]
     due = sorted(
         (

@@ -37,6 +37,8 @@ def test_recall_fades_and_practice_makes_it_last(name: str) -> None:
     assert due is not None and due > T0
     assert model.recall(once, due) == pytest.approx(0.7, abs=0.01)
     assert once["once"] and once["n"] == 1 and once["ok"] == 1
+    assert model.recall_and_due(once, week, 0.7) == (model.recall(once, week), due)
+    assert model.recall_and_due({}, week, 0.7) == (None, None)
 
 
 @pytest.mark.parametrize("name", sorted(FORGETTING))

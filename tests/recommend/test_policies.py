@@ -173,11 +173,12 @@ def test_the_goal_comes_first_on_its_path(course: CourseModel) -> None:
 
 def test_the_path_to_a_goal(course: CourseModel) -> None:
     s = learner({"a": state(0.95, 5), "b": state(0.5, 2)})
-    steps = learning_path(course, s, "c", learn={"b": 0.2, "c": 0.2})
+    prm = {"learn": 0.2, "guess": 0.2, "slip": 0.1}
+    steps = learning_path(course, s, "c", params={"b": prm, "c": prm})
     assert [st.concept for st in steps] == ["b", "c"]
     assert steps[0].ready and not steps[1].ready
     assert steps[0].answers < steps[1].answers  # b is half-way already
-    assert learning_path(course, s, "a", learn={}) == []  # mastered: nothing on the way
+    assert learning_path(course, s, "a", params={}) == []  # mastered: nothing on the way
 
 
 def test_fixed_goes_in_course_order_each_item_once(course: CourseModel) -> None:

@@ -169,3 +169,39 @@ def test_the_path_to_a_goal_set_by_the_teacher_or_the_student(app: TestClient) -
     assert s2.get("/api/v1/path/steps").json()["goal"] == "eighths"
     r = s2.put("/api/v1/goals/steps", json={"concept_id": "nope"})
     assert r.status_code == 404 and "nope" in r.json()["error"]["message"]
+
+
+def test_a_course_can_choose_its_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    pack = dict(PACK)
+    pack["course.yaml"] = PACK["course.yaml"] + "settings: {policy: fixed}\n"
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", data_dir=tmp_path / "d")
+    backend = Backend.open(settings, check_schema=False)
+    backend.upgrade()
+    with backend.transaction() as s:
+        courses.import_path(s, path=write_pack(tmp_path / "steps", pack))
+        users.create_user(s, username="s1", password=PASSWORD)
+        classes.ensure_class(s, name="K")
+        classes.enrol(s, class_name="K", username="s1")
+        classes.add_course(s, class_name="K", course_id="steps")
+    app = TestClient(create_app(backend))
+    s1 = login(app, "s1")
+    nxt = s1.get("/api/v1/next/steps").json()
+    assert (nxt["policy"], nxt["reason"], nxt["item_id"]) == ("fixed", "course_order", "h1")
+    after = answer(s1, "h1", right=False)["next_item"]
+    assert after["item_id"] == "h2"  # the textbook moves on, whatever happened
+    # asked for another policy, for comparison
+    adaptive = s1.get("/api/v1/next/steps", params={"policy": "adaptive"}).json()
+    assert (adaptive["policy"], adaptive["reason"]) == ("adaptive", "retry")
+    backend.close()
+
+
+def test_a_course_pack_with_an_unknown_policy_is_refused(tmp_path: Path) -> None:
+    from learnloop.courses import load_pack
+    from learnloop.errors import CoursePackError
+
+    pack = dict(PACK)
+    pack["course.yaml"] = PACK["course.yaml"] + "settings: {policy: clever}\n"
+    with pytest.raises(CoursePackError) as err:
+        load_pack(write_pack(tmp_path / "steps", pack))
+    assert "policy must be one of adaptive, prerequisite-first, fixed" in str(err.value.problems)
