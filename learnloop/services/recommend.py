@@ -479,13 +479,21 @@ _CLASS_GOAL = (
 )
 
 
-def goal_of(s: Session, *, user_id: int, course_id: int) -> str | None:
-    """The student's own goal in the course, else the goal a teacher set for one of their
-    classes (the latest set), else none."""
+def goal_and_source(s: Session, *, user_id: int, course_id: int) -> tuple[str | None, str | None]:
+    """The student's own goal in the course (source ``own``), else the goal a teacher set for
+    one of their classes, the latest set (``class``), else ``(None, None)``."""
     params = {"course_id": course_id, "user_id": user_id}
     conn = s.connection()
     own = conn.scalar(_OWN_GOAL, params)
-    return own if own is not None else conn.scalar(_CLASS_GOAL, params)
+    if own is not None:
+        return own, "own"
+    klass = conn.scalar(_CLASS_GOAL, params)
+    return (klass, "class") if klass is not None else (None, None)
+
+
+def goal_of(s: Session, *, user_id: int, course_id: int) -> str | None:
+    """The goal in force for the student: ``goal_and_source`` without the source."""
+    return goal_and_source(s, user_id=user_id, course_id=course_id)[0]
 
 
 def _concept_id(s: Session, course_id: int, course_key: str, concept_key: str) -> int:
@@ -568,6 +576,9 @@ class LearningPath:
     course_id: str
     goal: str | None
     goal_name: str | None
+    goal_source: str | None
+    """``own`` (the student set it), ``class`` (a teacher, for the class), ``asked`` (given
+    with the request) or ``None``."""
     steps: list[PathStepView]
     answers: int
     """All steps together."""
@@ -599,7 +610,9 @@ def path_in(
     lang: str = "en",
 ) -> LearningPath:
     content = course_content(s, course)
-    goal = goal or goal_of(s, user_id=user.id, course_id=course.id)
+    source: str | None = "asked"
+    if goal is None:
+        goal, source = goal_and_source(s, user_id=user.id, course_id=course.id)
     if goal is not None and goal not in content.graph:
         raise NotFoundError(
             f"no concept {goal!r} in course {course.key!r}", details={"goal": "unknown concept"}
@@ -639,6 +652,7 @@ def path_in(
         course_id=course.key,
         goal=goal,
         goal_name=names.get(goal) if goal else None,
+        goal_source=source,
         steps=steps,
         answers=sum(st.answers for st in steps),
         due_reviews=due,

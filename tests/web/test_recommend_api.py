@@ -153,7 +153,7 @@ def test_the_path_to_a_goal_set_by_the_teacher_or_the_student(app: TestClient) -
     r = teacher.put(f"/api/v1/classes/{klass}/goals/steps", json={"concept_id": "quarters"})
     assert r.status_code == 200, r.text
     path = s2.get("/api/v1/path/steps").json()
-    assert path["goal"] == "quarters"
+    assert (path["goal"], path["goal_source"]) == ("quarters", "class")
     assert [st["concept_id"] for st in path["steps"]] == ["halves", "quarters"]
 
     # recomputed after each answer
@@ -166,7 +166,8 @@ def test_the_path_to_a_goal_set_by_the_teacher_or_the_student(app: TestClient) -
 
     # the student's own goal wins over the class's
     assert s2.put("/api/v1/goals/steps", json={"concept_id": "eighths"}).json()["goal"] == "eighths"
-    assert s2.get("/api/v1/path/steps").json()["goal"] == "eighths"
+    own = s2.get("/api/v1/path/steps").json()
+    assert (own["goal"], own["goal_source"]) == ("eighths", "own")
     r = s2.put("/api/v1/goals/steps", json={"concept_id": "nope"})
     assert r.status_code == 404 and "nope" in r.json()["error"]["message"]
 

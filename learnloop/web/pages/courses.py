@@ -56,10 +56,6 @@ def course_map(
         }
         reading = materials.list_materials(s, course=course)
         path = recommend.path_in(s, settings=backend.settings, user=user, course=course, lang=lang)
-        class_goals = {
-            recommend.class_goal(s, class_id=class_id, course_id=course.id)
-            for class_id in access.student_class_ids(s, user)
-        }
         title = pick(course.title, lang)
     # its own read: a "material" activity searches the course pages for the last mistake
     nxt = recommend.next_activity(backend, user, course_id, lang=lang)
@@ -88,9 +84,8 @@ def course_map(
         "reading": reading,
         "next": nxt,
         "path": path,
-        # the student's own goal wins (recommend.goal_of); one equal to a class's goal is
-        # shown as the class's
-        "goal_source": "class" if path.goal is not None and path.goal in class_goals else "own",
+        # the student's own goal wins over their class's (recommend.goal_and_source)
+        "goal_source": path.goal_source or "own",
         "goal_notice": {"saved": "map.goal.saved", "cleared": "map.goal.cleared"}.get(goal, ""),
         "mastered_at": percent(MASTERED),
     }

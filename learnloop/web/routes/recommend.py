@@ -82,6 +82,10 @@ class PathOut(BaseModel):
     course_id: str
     goal: str | None
     goal_name: str | None
+    goal_source: Literal["own", "class", "asked"] | None = Field(
+        description="own: the student set it; class: their teacher, for the class; asked: "
+        "the request's ``goal``"
+    )
     steps: list[StepOut]
     answers: int
     due_reviews: list[str]
