@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 
 from learnloop.cli.base import cli, console
-from learnloop.services import Backend
+from learnloop.services import Backend, goals
 from learnloop.services import recommend as service
 from learnloop.services.users import get_user
 
@@ -98,7 +98,7 @@ def path_command(
     try:
         user = _student(backend, username)
         if set_goal:
-            service.set_goal(backend, user, course_id, goal)
+            goals.set_goal(backend, user, course_id, goal)
         p = service.learning_path_for(
             backend, user, course_id, goal=goal, lang=language or user.language or "en"
         )

@@ -85,6 +85,7 @@ def learning_path(
     for concept in course.graph.path_to(goal, mastered):
         state = learner.concepts.get(concept)
         p = state.p_mastery if state else 0.0
+        prm = {**DEFAULT_PARAMS, **params.get(concept, {})}
         steps.append(
             PathStep(
                 concept=concept,
@@ -92,7 +93,11 @@ def learning_path(
                 started=bool(state and state.started),
                 ready=course.graph.is_ready(concept, mastered),
                 answers=answers_to_master(
-                    p, **(params.get(concept) or DEFAULT_PARAMS), mastered=learner.mastered_at
+                    p,
+                    learn=prm["learn"],
+                    guess=prm["guess"],
+                    slip=prm["slip"],
+                    mastered=learner.mastered_at,
                 ),
             )
         )

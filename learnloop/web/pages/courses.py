@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from learnloop.domain import pick
-from learnloop.services import access, courses, materials, practice, progress, recommend
+from learnloop.services import access, courses, goals, materials, practice, progress, recommend
 from learnloop.tracing import MASTERED
 from learnloop.web.deps import BackendDep
 from learnloop.web.pages.conceptmap import NARROW, WIDE, MapConcept, layout
@@ -102,7 +102,7 @@ def set_my_goal(
 ) -> Response:
     """The goal form of the course page: the same ``set_goal`` as ``PUT /api/v1/goals``."""
     chosen = None if clear or not concept_id.strip() else concept_id.strip()
-    recommend.set_goal(backend, user, course_id, chosen)
+    goals.set_goal(backend, user, course_id, chosen)
     return redirect(f"/courses/{course_id}?goal={'saved' if chosen else 'cleared'}#path")
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from learnloop.services import recommend
+from learnloop.services import goals, recommend
 from learnloop.web.deps import BackendDep, UserDep
 from learnloop.web.types import IdPath, UtcDateTime
 
@@ -125,7 +125,7 @@ class GoalOut(BaseModel):
 
 @router.put("/goals/{course_id}", response_model=GoalOut, summary="Set my goal in a course")
 def set_my_goal(course_id: str, body: GoalIn, backend: BackendDep, user: UserDep) -> GoalOut:
-    goal = recommend.set_goal(backend, user, course_id, body.concept_id)
+    goal = goals.set_goal(backend, user, course_id, body.concept_id)
     return GoalOut(course_id=course_id, goal=goal)
 
 
@@ -138,5 +138,5 @@ def set_my_goal(course_id: str, body: GoalIn, backend: BackendDep, user: UserDep
 def set_class_goal(
     class_id: IdPath, course_id: str, body: GoalIn, backend: BackendDep, user: UserDep
 ) -> GoalOut:
-    goal = recommend.set_goal(backend, user, course_id, body.concept_id, class_id=class_id)
+    goal = goals.set_goal(backend, user, course_id, body.concept_id, class_id=class_id)
     return GoalOut(course_id=course_id, goal=goal)

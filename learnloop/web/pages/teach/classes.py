@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from learnloop.domain import pick
 from learnloop.errors import InvalidInputError, LearnloopError, NotFoundError
-from learnloop.services import access, classes, courses, progress, recommend, review
+from learnloop.services import access, classes, courses, goals, progress, review
 from learnloop.storage.tables import ReviewStatus, Role, User
 from learnloop.web.deps import BackendDep
 from learnloop.web.pages.render import PageUser, page_language, redirect, render
@@ -133,7 +133,7 @@ def _goal_choice(s: Session, user: User, class_id: int, course_key: str, lang: s
         (m.concept_id, pick(m.name, lang) or m.concept_id)
         for m in progress.course_mastery(s, user_id=user.id, course=course)
     ]
-    goal = recommend.class_goal(s, class_id=class_id, course_id=course.id)
+    goal = goals.class_goal(s, class_id=class_id, course_id=course.id)
     return GoalChoice(concepts, goal, dict(concepts).get(goal, goal) if goal else None)
 
 
@@ -217,7 +217,7 @@ def set_class_goal(
     goal still wins over it."""
     chosen = None if clear or not concept_id.strip() else concept_id.strip()
     try:
-        recommend.set_goal(backend, user, course_id, chosen, class_id=class_id)
+        goals.set_goal(backend, user, course_id, chosen, class_id=class_id)
     except (InvalidInputError, NotFoundError) as exc:
         # the page itself refuses a class the teacher may not see
         extra = {"problem": exc.message}
