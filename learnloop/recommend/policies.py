@@ -291,7 +291,12 @@ class Adaptive(Policy):
 
         # 3. after a mistake: the page that addresses it (the second in a row), or another item
         # of the concept (the page beside it shows the worked solution of the one just missed)
-        if last is not None and last.verdict != "correct" and last_concept in unmastered:
+        # (an answer waiting for a teacher is no mistake yet)
+        if (
+            last is not None
+            and last.verdict in ("incorrect", "partial")
+            and last_concept in unmastered
+        ):
             streak = learner.concepts[last_concept].wrong_streak
             scored = self._best(course, learner, [last_concept])
             if scored is not None:

@@ -215,3 +215,15 @@ def test_every_reason_is_explained_in_both_languages(course: CourseModel, lang: 
             assert "70" in text  # what the model expects
         if lang == "zh":
             assert any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_an_answer_waiting_for_a_teacher_is_not_treated_as_a_mistake(course: CourseModel) -> None:
+    s = learner(
+        {"a": state(0.95, 5), "b": state(0.4, 1)},
+        recent_items=("b1",),
+        items={"b1": ItemHistory(answered=1)},
+        last=LastAnswer("b1", "pending"),
+    )
+    got = make_policy("adaptive").choose(course, s)
+    assert got.reason is not Reason.RETRY
+    assert got.item != "b1"
