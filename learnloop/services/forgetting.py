@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from learnloop.recommend.forgetting import (
     Event,
@@ -32,21 +33,18 @@ MIN_ANSWERS = 300
 """Answers that follow an earlier one on the same concept needed before a fit is trusted."""
 
 
-def _graded_with_times(user_id: int | None = None) -> Any:
-    latest = (
-        select(GradeRow.attempt_id, func.max(GradeRow.id).label("gid"))
-        .group_by(GradeRow.attempt_id)
-        .subquery()
-    )
+def _graded_with_times(s: Session, user_id: int | None = None) -> Any:
+    """(user, concept, submitted at, score) of every graded answer by its latest grade, for
+    each concept of its item: ``services.tracing``'s log with the items' concepts."""
+    from learnloop.services.tracing import _graded
+
     q = (
-        select(
+        _graded(s)
+        .add_columns(ItemConceptRow.concept_id)
+        .join(ItemConceptRow, ItemConceptRow.item_id == AttemptRow.item_id)
+        .with_only_columns(
             AttemptRow.user_id, ItemConceptRow.concept_id, AttemptRow.submitted_at, GradeRow.score
         )
-        .join(latest, latest.c.attempt_id == AttemptRow.id)
-        .join(GradeRow, GradeRow.id == latest.c.gid)
-        .join(ItemConceptRow, ItemConceptRow.item_id == AttemptRow.item_id)
-        .where(GradeRow.provisional.is_(False))
-        .order_by(AttemptRow.user_id, ItemConceptRow.concept_id, AttemptRow.submitted_at)
     )
     if user_id is not None:
         q = q.where(AttemptRow.user_id == user_id)
@@ -61,7 +59,7 @@ def forgetting_log(backend: Backend) -> list[list[Event]]:
     """Every student-concept history of graded answers, in time order."""
     out: dict[tuple[int, int], list[Event]] = {}
     with backend.transaction() as s:
-        for user_id, concept_id, at, score in s.execute(_graded_with_times()):
+        for user_id, concept_id, at, score in s.execute(_graded_with_times(s)):
             out.setdefault((user_id, concept_id), []).append(Event(_utc(at), float(score)))
     return list(out.values())
 
@@ -122,7 +120,7 @@ def rebuild_memories(backend: Backend, model: ForgettingModel) -> int:
     for user_id in users:
         with backend.transaction() as s:
             events: dict[int, list[Event]] = {}
-            for _, concept_id, at, score in s.execute(_graded_with_times(user_id)):
+            for _, concept_id, at, score in s.execute(_graded_with_times(s, user_id)):
                 events.setdefault(concept_id, []).append(Event(_utc(at), float(score)))
             rows = s.execute(
                 select(MasteryRow.concept_id, MasteryRow.p_mastery, MasteryRow.memory).where(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from learnloop.domain import pick
 from learnloop.errors import InvalidInputError, NotFoundError
 from learnloop.recommend import (
+    POLICIES,
     ConceptState,
     ItemHistory,
     Kind,
@@ -100,11 +101,6 @@ _MASTERY = select(
 ).where(
     MasteryRow.user_id == bindparam("user_id"),
     MasteryRow.concept_id.in_(bindparam("concept_ids", expanding=True)),
-)
-_FIRST_GRADE = (
-    select(GradeRow.attempt_id, func.min(GradeRow.id).label("gid"))
-    .group_by(GradeRow.attempt_id)
-    .subquery()
 )
 _PER_ITEM = (
     select(
@@ -431,9 +427,9 @@ def next_activity(
 ) -> Activity:
     """``GET /api/v1/next/{course}``: what ``user`` should do next in the course, and why.
     A ``material`` activity names the course pages that address the student's mistake."""
-    if policy is not None and policy not in ("adaptive", "prerequisite-first", "fixed"):
+    if policy is not None and policy not in POLICIES:
         raise InvalidInputError(
-            f"unknown policy {policy!r}; choose adaptive, prerequisite-first or fixed",
+            f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}",
             details={"policy": "unknown"},
         )
     with backend.transaction() as s:
