@@ -26,7 +26,9 @@ class Backend:
         engine = make_engine(settings.resolved_database_url)
         if check_schema:
             require_current(engine)
-        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
+        return cls(
+            settings=settings, engine=engine, sessions=session_factory(engine, settings=settings)
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -39,3 +41,10 @@ class Backend:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def settings_of(s: Session) -> Settings:
+    """The settings of the backend that opened ``s`` (the process's settings for a session
+    made elsewhere, as some tests do)."""
+    settings = s.info.get("settings")
+    return settings if isinstance(settings, Settings) else get_settings()

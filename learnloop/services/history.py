@@ -2,7 +2,7 @@
 
 Mastery is stored as the latest estimate only, so its history is rebuilt by replaying the
 student's graded answers, in the order they were given, through the live student model
-(``progress.MODEL``), exactly as the answer loop applied them. Answers waiting for a teacher
+(``progress.live_model``), exactly as the answer loop applied them. Answers waiting for a teacher
 (provisional grades) move nothing until graded, as in the answer loop. If the student model
 was refitted since, the curve is the current model's reading of the same answers.
 """
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learnloop.services.content import course_content
-from learnloop.services.progress import MODEL
+from learnloop.services.progress import live_model
 from learnloop.storage.tables import (
     AttemptRow,
     ConceptRow,
@@ -88,7 +88,8 @@ def answer_history(s: Session, *, user_id: int, course: CourseRow) -> list[Histo
         concepts_of.setdefault(item_id, []).append(concept_id)
 
     states: dict[int, MasteryState] = {}
-    p: dict[int, float] = {cid: MODEL.p_mastery(MODEL.initial_state(str(cid))) for cid in key_of}
+    model = live_model(s)
+    p: dict[int, float] = {cid: model.p_mastery(model.initial_state(str(cid))) for cid in key_of}
     graded = correct = 0
     points = []
     for n, r in enumerate(rows, 1):
@@ -97,9 +98,9 @@ def answer_history(s: Session, *, user_id: int, course: CourseRow) -> list[Histo
             correct += r.verdict == "correct"
             for cid in concepts_of.get(r.item_id, []):
                 state = states.get(cid)
-                start = {**state, "concept": str(cid)} if state else MODEL.initial_state(str(cid))
-                states[cid] = MODEL.update(start, r.score)
-                p[cid] = MODEL.p_mastery(states[cid])
+                start = {**state, "concept": str(cid)} if state else model.initial_state(str(cid))
+                states[cid] = model.update(start, r.score)
+                p[cid] = model.p_mastery(states[cid])
         shown = [p[cid] for cid in current]
         points.append(
             HistoryPoint(
@@ -122,7 +123,8 @@ def answer_history(s: Session, *, user_id: int, course: CourseRow) -> list[Histo
 def starting_mastery(s: Session, *, course: CourseRow) -> dict[str, float]:
     """Each current concept's estimate before any answer (the student model's prior), by key:
     where every student's curve starts."""
+    model = live_model(s)
     return {
-        key: MODEL.p_mastery(MODEL.initial_state(str(cid)))
+        key: model.p_mastery(model.initial_state(str(cid)))
         for cid, key in course_content(s, course).concepts
     }

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learnloop.recommend.forgetting import ForgettingModel, Memory, live_forgetting
+from learnloop.services.context import settings_of
 from learnloop.settings import Settings
 from learnloop.storage.tables import (
     AttemptRow,
@@ -26,9 +29,18 @@ from learnloop.storage.tables import (
 )
 from learnloop.tracing import MASTERED, FittedMastery, MasteryModel, MasteryState
 
-MODEL: MasteryModel = FittedMastery()
-"""The live student model: the one ``learnloop kt fit`` saved (``LEARNLOOP_TRACING_MODEL``,
-``bkt`` by default), and a BKT with the shipped priors until there is one."""
+
+def live_model(s: Session) -> MasteryModel:
+    """The live student model of the platform ``s`` belongs to: the one ``learnloop kt fit``
+    (or the background re-fit) saved in its data folder (``LEARNLOOP_TRACING_MODEL``, ``bkt``
+    by default), and a BKT with the shipped priors until there is one."""
+    settings = settings_of(s)
+    return _fitted(settings.tracing_model, settings.data_dir)
+
+
+@cache
+def _fitted(model: str, data_dir: Path) -> FittedMastery:
+    return FittedMastery(model, data_dir=data_dir)
 
 
 def forgetting_for(settings: Settings) -> ForgettingModel:
@@ -155,19 +167,20 @@ def plan_mastery(
         if p_mastery >= MASTERED:
             mastered.add(cid)
     changes = []
+    model = live_model(s)
     for concept_id in concept_ids:
         state, attempts, memory = seen.get(concept_id, (None, None, {}))
         # the concept goes into the state: models fitted per concept use its own parameters
         start = {**state, "concept": str(concept_id)} if state else None
-        new = MODEL.update(start or MODEL.initial_state(str(concept_id)), score)
-        p = MODEL.p_mastery(new)
+        new = model.update(start or model.initial_state(str(concept_id)), score)
+        p = model.p_mastery(new)
         changes.append(
             MasteryChange(
                 concept_id=concept_id,
                 seen_attempts=attempts,
                 state=new,
                 p_mastery=p,
-                confidence=MODEL.confidence(new),
+                confidence=model.confidence(new),
                 memory=forgetting.update(memory, score, at, p_mastery=p, mastered=MASTERED),
             )
         )
@@ -184,6 +197,7 @@ def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) ->
     s.flush()  # pending writes of the caller first, so an error here is about mastery
     conn = s.connection()
     now = utcnow()
+    name = live_model(s).name
     for ch in changes:
         if ch.seen_attempts is None:
             try:  # the caller's transaction is spoilt then; it rolls back and retries
@@ -196,7 +210,7 @@ def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) ->
                         "p_mastery": ch.p_mastery,
                         "confidence": ch.confidence,
                         "attempts": 1,
-                        "model": MODEL.name,
+                        "model": name,
                         "memory": ch.memory,
                         "updated_at": now,
                     },
@@ -214,7 +228,7 @@ def record_mastery(s: Session, *, user_id: int, changes: list[MasteryChange]) ->
                 "b_p": ch.p_mastery,
                 "b_confidence": ch.confidence,
                 "b_attempts": ch.seen_attempts + 1,
-                "b_model": MODEL.name,
+                "b_model": name,
                 "b_memory": ch.memory,
                 "b_now": now,
             },
@@ -242,9 +256,10 @@ def update_mastery(
     return {ch.concept_id: ch.p_mastery for ch in changes}
 
 
-def prior_mastery(concept_id: int) -> float:
+def prior_mastery(s: Session, concept_id: int) -> float:
     """The live model's estimate for a concept the student has not practised yet."""
-    return MODEL.p_mastery(MODEL.initial_state(str(concept_id)))
+    model = live_model(s)
+    return model.p_mastery(model.initial_state(str(concept_id)))
 
 
 def mastered_concept_ids(s: Session, *, user_id: int) -> set[int]:
@@ -262,7 +277,7 @@ def mastery_for_item(s: Session, *, user_id: int, item_id: int) -> dict[str, flo
         )
         .where(ItemConceptRow.item_id == item_id)
     ).all()
-    return {key: (p if p is not None else prior_mastery(cid)) for key, p, cid in rows}
+    return {key: (p if p is not None else prior_mastery(s, cid)) for key, p, cid in rows}
 
 
 def course_mastery(s: Session, *, user_id: int, course: CourseRow) -> list[ConceptMastery]:
@@ -278,10 +293,11 @@ def course_mastery(s: Session, *, user_id: int, course: CourseRow) -> list[Conce
         .order_by(ConceptRow.position)
     ).all()
     out = []
+    model = live_model(s)
     for c, m in rows:
-        state = {**m.state, "concept": str(c.id)} if m else MODEL.initial_state(str(c.id))
-        p = m.p_mastery if m else prior_mastery(c.id)
-        low, high = MODEL.interval(state) if m else (0.0, 1.0)
+        state = {**m.state, "concept": str(c.id)} if m else model.initial_state(str(c.id))
+        p = m.p_mastery if m else model.p_mastery(state)
+        low, high = model.interval(state) if m else (0.0, 1.0)
         out.append(
             ConceptMastery(
                 concept_id=c.key,

@@ -41,7 +41,7 @@ from learnloop.services.content import CourseContent, CourseVersion, course_cont
 from learnloop.services.context import Backend
 from learnloop.services.goals import goal_and_source, goal_of
 from learnloop.services.graders import active_model
-from learnloop.services.progress import MODEL, forgetting_for
+from learnloop.services.progress import forgetting_for, live_model
 from learnloop.settings import Settings
 from learnloop.storage.tables import (
     AttemptRow,
@@ -261,7 +261,7 @@ def learner_state(
             _MASTERY, {"user_id": user_id, "concept_ids": list(key_of)}
         )
     }
-    live = MODEL.current() if isinstance(MODEL, FittedMastery) else MODEL
+    live = _current(s)
     expected = _expected_for(live)
     recent_ids = [
         (aid, iid)
@@ -472,10 +472,16 @@ class LearningPath:
     due_reviews: list[str]
 
 
-def _path_params(content: CourseContent) -> dict[str, dict[str, float]]:
+def _current(s: Session) -> MasteryModel:
+    """The live model itself (not the wrapper that re-reads its folder)."""
+    live = live_model(s)
+    return live.current() if isinstance(live, FittedMastery) else live
+
+
+def _path_params(s: Session, content: CourseContent) -> dict[str, dict[str, float]]:
     """Each concept's BKT learning rate, guess and slip under the live model (the shipped
     priors' for models other than BKT), for the path's estimates."""
-    live = MODEL.current() if isinstance(MODEL, FittedMastery) else MODEL
+    live = _current(s)
     keep = ("learn", "guess", "slip")
     if isinstance(live, BKTMastery):
         of = live.model.params_of
@@ -525,7 +531,7 @@ def path_in(
                 ready=st.ready,
                 answers=st.answers,
             )
-            for st in learning_path(content.model, learner, goal, params=_path_params(content))
+            for st in learning_path(content.model, learner, goal, params=_path_params(s, content))
         ]
     due = sorted(
         (

@@ -579,7 +579,7 @@ def _concept_states(
         if cid not in by_id:
             continue
         key, name, p, n = by_id[cid]
-        mastery = p if p is not None else prior_mastery(cid)
+        mastery = p if p is not None else prior_mastery(s, cid)
         states.append(
             ConceptState(key, pick(name, language), round(mastery, 2), names.get(of), n or 0)
         )

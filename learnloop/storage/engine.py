@@ -59,8 +59,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     )
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, **info: Any) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` goes into every session's ``Session.info`` (the
+    backend's settings, so code given only a session reads the platform it belongs to)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 @contextmanager

@@ -42,7 +42,8 @@ def save_model_dir(
     info: dict[str, Any],
     card: str,
 ) -> Path:
-    """Write the three files into ``path`` (created if needed; existing files replaced)."""
+    """Write the three files into ``path`` (created if needed; existing files replaced,
+    each at once)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     config = {
@@ -57,8 +58,12 @@ def save_model_dir(
     save: Any = np.savez  # numpy's stubs take a keyword array for allow_pickle
     save(tmp, **arrays)
     tmp.replace(path / WEIGHTS)
-    (path / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    # the config last and whole (a reader in another thread or process never sees it half
+    # written): its change is what tells a running server to load the new weights
     (path / CARD).write_text(card)
+    tmp_config = path / (CONFIG + ".tmp")
+    tmp_config.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    tmp_config.replace(path / CONFIG)
     return path
 
 

@@ -131,15 +131,23 @@ def prior_mastery(priors: str = DEFAULT_PRIORS) -> BKTMastery:
 
 class FittedMastery(MasteryModel):
     """The model saved as ``<data_dir>/models/tracing/<model>/``, else ``fallback`` (by
-    default BKT over the shipped priors, ``prior_mastery()``).
+    default BKT over the shipped priors, ``prior_mastery()``). ``model`` and ``data_dir``
+    default to the process's settings, read at each use.
 
     Re-reads the directory when its ``config.json`` changes (a new ``kt fit`` or background
     re-fit), so a running server picks up a re-fitted model at its next answer. A directory
     caught half-written keeps the model read before it serving until it is whole.
     """
 
-    def __init__(self, model: str | None = None, *, fallback: MasteryModel | None = None) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        fallback: MasteryModel | None = None,
+        data_dir: Path | None = None,
+    ) -> None:
         self._model = model
+        self._data_dir = data_dir
         self.fallback = fallback or prior_mastery()
         self._loaded: tuple[Path, float, MasteryModel] | None = None
         self._lock = threading.Lock()
@@ -149,7 +157,7 @@ class FittedMastery(MasteryModel):
         return self._model or get_settings().tracing_model
 
     def current(self) -> MasteryModel:
-        path = model_dir(self.model)
+        path = model_dir(self.model, self._data_dir)
         try:
             mtime = (path / CONFIG).stat().st_mtime
         except OSError:

@@ -142,3 +142,38 @@ def test_a_model_caught_half_written_keeps_the_last_one_serving(backend: Backend
         FittedMastery().current()  # nothing read before: the error says what is wrong
     config.write_text(whole)
     assert FittedMastery().name == "bkt"
+
+
+def test_each_platform_serves_the_model_fitted_in_its_own_data_folder(
+    tmp_path: Path, tiny_pack: Path
+) -> None:
+    """A backend opened with its own settings (the Python API, the benchmark's worlds) reads
+    the model its re-fit saved, not whatever the process's settings point at."""
+    from learnloop.services.progress import live_model
+    from learnloop.settings import Settings
+
+    def platform(name: str) -> Backend:
+        b = Backend.open(
+            Settings(
+                database_url=f"sqlite:///{tmp_path / name}.db",
+                data_dir=tmp_path / name,
+                embedding_model="none",
+            ),
+            check_schema=False,
+        )
+        b.upgrade()
+        return b
+
+    fitted, fresh = platform("fitted"), platform("fresh")
+    try:
+        Log(fitted, tiny_pack).grow_to(200)
+        jobs.execute(fitted, jobs.create_job(fitted, kind=REFIT_JOB, params={}, created_by=None))
+        assert (model_dir("bkt", tmp_path / "fitted") / "config.json").is_file()
+        with fitted.transaction() as s:
+            assert live_model(s).name == "bkt"
+            assert set(s.scalars(select(MasteryRow.model))) == {"bkt"}
+        with fresh.transaction() as s:
+            assert live_model(s).name == PRIOR_MODEL  # nothing fitted there
+    finally:
+        fitted.close()
+        fresh.close()

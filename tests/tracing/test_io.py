@@ -78,3 +78,40 @@ def test_states_are_json(logistic_logs: tuple[InteractionLog, InteractionLog]) -
         model = make_model(name).fit(logistic_logs[0])
         state = model.update(model.initial_state(), Response(skills=("k0", "k1"), correct=1))
         assert json.loads(json.dumps(state)) == json.loads(json.dumps(state))
+
+
+def test_a_save_that_fails_midway_leaves_the_saved_config_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config is what a running server watches: it is replaced whole or not at all, so a
+    reader never loads half a file (a background re-fit saving while answers are read)."""
+    from learnloop.tracing import io
+
+    path = io.save_model_dir(
+        tmp_path / "m",
+        model="bkt",
+        hyperparameters={},
+        arrays={"a": np.zeros(2)},
+        info={"responses": 1},
+        card="first",
+    )
+    before = (path / "config.json").read_text()
+    write_text = Path.write_text
+
+    def crash_midway(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        if self.name.startswith("config.json"):  # the process dies half-way through
+            write_text(self, data[: len(data) // 2])
+            raise OSError("no space left on device")
+        return write_text(self, data)
+
+    monkeypatch.setattr(Path, "write_text", crash_midway)
+    with pytest.raises(OSError):
+        io.save_model_dir(
+            path,
+            model="bkt",
+            hyperparameters={},
+            arrays={"a": np.ones(2)},
+            info={"responses": 2},
+            card="second",
+        )
+    assert (path / "config.json").read_text() == before
