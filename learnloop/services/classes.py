@@ -186,7 +186,7 @@ def import_roster(
             problems.append(f"line {line}: {name!r} already appears on line {seen[name.lower()]}")
             continue
         seen[name.lower()] = line
-        if not USERNAME_RE.match(name):
+        if not USERNAME_RE.fullmatch(name):
             problems.append(
                 f"line {line}: username {name!r} is not allowed (2-64 letters, digits, . _ @ -)"
             )
@@ -205,9 +205,11 @@ def import_roster(
                 f"line {line}: new student {name!r} needs a password of at least "
                 f"{MIN_PASSWORD} characters"
             )
-        elif existing is not None and existing.role is not Role.STUDENT:
+        elif existing is not None and existing.role is not Role.STUDENT and may_update is None:
             problems.append(f"line {line}: {name!r} is a {existing.role.value}, not a student")
         elif existing is not None and may_update is not None and existing.id not in may_update:
+            # the same words whoever the name belongs to: a teacher learns nothing of other
+            # accounts (a teacher's or admin's name is never one of their students)
             problems.append(
                 f"line {line}: {name!r} is not a student of your classes; ask an administrator "
                 "to enrol them"

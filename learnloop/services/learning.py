@@ -60,7 +60,7 @@ from learnloop.services.progress import (
 )
 from learnloop.services.recommend import Activity, next_in
 from learnloop.services.tracing import maybe_refit
-from learnloop.storage.tables import AttemptRow, CourseRow, GradeRow, ReviewRow, User
+from learnloop.storage.tables import AttemptRow, CourseRow, GradeRow, ItemRow, ReviewRow, User
 
 __all__ = ["AttemptResult", "grade", "item_from_row", "submit_attempt"]
 
@@ -119,8 +119,22 @@ def grade(
     return result, result.confidence < 1.0
 
 
+def _check_text(text: str) -> None:
+    """Refuse what no later read could show: a lone UTF-16 surrogate (invalid in UTF-8 and in
+    JSON) would be stored and then break every listing of the student's answers."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"the answer has an invalid character at position {exc.start + 1} (a lone "
+            f"surrogate, U+{ord(text[exc.start]):04X}); type or paste it again",
+            details={"response": "invalid character"},
+        ) from None
+
+
 def _validate_response(response: Any) -> str | list[str]:
     if isinstance(response, str):
+        _check_text(response)
         if len(response) > MAX_RESPONSE_CHARS:
             raise InvalidInputError(
                 f"the answer is too long ({len(response):,} characters; at most "
@@ -129,6 +143,8 @@ def _validate_response(response: Any) -> str | list[str]:
             )
         return response
     if isinstance(response, list) and all(isinstance(r, str) for r in response):
+        for part in response:
+            _check_text(part)
         if len(response) > 100 or sum(map(len, response)) > MAX_RESPONSE_CHARS:
             raise InvalidInputError(
                 "the answer has too many parts", details={"response": "too long"}
@@ -146,9 +162,14 @@ MASTERY_RETRIES = 8
 # the ORM's unit of work costs several times the insert itself.
 _INSERT_ATTEMPT = insert(AttemptRow).returning(AttemptRow.id)
 _INSERT_GRADE = insert(GradeRow)
-_ATTEMPT_BY_KEY = select(AttemptRow.id).where(
-    AttemptRow.user_id == bindparam("user_id"),
-    AttemptRow.idempotency_key == bindparam("key"),
+_ATTEMPT_BY_KEY = (
+    select(AttemptRow.id, ItemRow.key, CourseRow.key, AttemptRow.response)
+    .join(ItemRow, ItemRow.id == AttemptRow.item_id)
+    .join(CourseRow, CourseRow.id == ItemRow.course_id)
+    .where(
+        AttemptRow.user_id == bindparam("user_id"),
+        AttemptRow.idempotency_key == bindparam("key"),
+    )
 )
 
 
@@ -217,9 +238,21 @@ def submit_attempt(
         if not idempotency_key:
             raise
         with backend.transaction() as s:
-            stored = s.scalar(_ATTEMPT_BY_KEY, {"user_id": user.id, "key": idempotency_key})
-        if stored is None:
+            first = s.execute(_ATTEMPT_BY_KEY, {"user_id": user.id, "key": idempotency_key}).first()
+        if first is None:
             raise
+        stored, stored_item, stored_course, stored_response = first
+        if (stored_course, stored_item, (stored_response or {}).get("value")) != (
+            course_key,
+            item_key,
+            value,
+        ):
+            raise ConflictError(
+                f"idempotency key {idempotency_key!r} was already used for another answer "
+                f"(item {stored_item!r} of course {stored_course!r}); a retry sends the same "
+                "answer with the same key, a new answer needs a new key",
+                details={"idempotency_key": "used for another answer"},
+            ) from None
         # a retry: the first request stored the answer, and graded it unless it failed
         # in between, in which case it is graded now
         return _replay(backend, user=user, attempt_id=stored, replayed=True)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from learnloop.errors import ConflictError, InvalidInputError, NotFoundError
 from learnloop.storage.tables import Role, User
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$")
+USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}")
+"""A whole username (``fullmatch``: a trailing newline is no part of a name)."""
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
 
@@ -77,7 +78,7 @@ def create_user(
     display_name: str = "",
     language: str = "en",
 ) -> UserInfo:
-    if not USERNAME_RE.match(username):
+    if not USERNAME_RE.fullmatch(username):
         raise InvalidInputError(
             f"username {username!r} is not allowed: use 2-64 letters, digits or . _ @ -, "
             "starting with a letter or digit",

@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from learnloop import __version__
 from learnloop.errors import LearnloopError
@@ -81,13 +82,17 @@ def create_app(
 ) -> FastAPI:
     """Build the app; without ``backend`` it connects using the settings, and without
     ``chat_model`` the tutor uses the one the settings choose (``None``: generation off)."""
-    app = FastAPI(
+    # the docs pages' scripts and styles come from the fastapi-offline package, served here:
+    # they work offline, and no third-party script runs on the session cookie's origin
+    app: FastAPI = FastAPIOffline(
         lifespan=_lifespan,
         title="learnloop",
         version=__version__,
         description="Personalized learning: practice, grading, mastery and tutoring.",
         openapi_url="/openapi.json",
         docs_url="/docs",
+        redoc_url=None,
+        static_url="/docs-static",
     )
     app.state.backend = backend or Backend.open()
     app.state.tutor = make_tutor(app.state.backend, chat_model)

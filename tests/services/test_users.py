@@ -28,6 +28,9 @@ def test_bad_accounts_are_refused_with_a_reason(backend: Backend) -> None:
         users.create_user(s, username="bob", password="short")
     with pytest.raises(InvalidInputError, match="not allowed"), backend.transaction() as s:
         users.create_user(s, username="bad name!", password="password1")
+    for name in ("carl\n", "carl\r\n", "\ncarl"):  # a newline is no part of a name
+        with pytest.raises(InvalidInputError, match="not allowed"), backend.transaction() as s:
+            users.create_user(s, username=name, password="password1")
 
 
 def test_roles_change_but_the_last_admin_stays(backend: Backend) -> None:

@@ -84,6 +84,36 @@ def test_the_same_idempotency_key_stores_one_attempt(school: School) -> None:
         assert s.scalar(select(func.count()).select_from(AttemptRow)) == 1
 
 
+def test_a_key_reused_for_another_answer_is_a_conflict_not_a_replay(school: School) -> None:
+    student = school.client("stud_a")
+    first = answer(student, "q2", "a", key="k-2")
+    assert first.status_code == 201
+    for item, response in (("q1", "1/2"), ("q2", "b")):  # another item; another answer
+        reused = answer(student, item, response, key="k-2")
+        assert reused.status_code == 409, reused.text
+        assert "k-2" in reused.json()["error"]["message"]
+        assert "new key" in reused.json()["error"]["message"]
+    assert answer(student, "q2", "a", key="k-2").json()["replayed"] is True  # a true retry
+    with school.backend.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AttemptRow)) == 1
+
+
+def test_an_answer_with_a_lone_surrogate_is_refused_and_listings_keep_working(
+    school: School,
+) -> None:
+    student = school.client("stud_a")
+    # what a client that cuts a string between the halves of an emoji sends (JSON allows it)
+    body = '{"course_id": "tiny", "item_id": "q3", "response": "half an emoji \\ud83d"}'
+    r = student.post(
+        "/api/v1/attempts", content=body, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422, r.text
+    assert "surrogate" in r.json()["error"]["message"]
+    with school.backend.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AttemptRow)) == 0
+    assert student.get("/api/v1/attempts").status_code == 200
+
+
 def test_free_text_goes_to_the_review_queue(school: School) -> None:
     student = school.client("stud_a")
     r = answer(student, "q3", "Because you double both parts.").json()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from learnloop.services import Backend
@@ -14,7 +16,14 @@ def test_health_docs_and_courses(school: School) -> None:
     health = client.get("/api/v1/health").json()
     assert health["status"] == "ok"
     assert health["schema_revision"] == health["schema_head"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    # served from the package: works offline, and no third-party script on our origin
+    assert "http" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', docs.text))
+    assert "cdn" not in docs.text
+    for asset in re.findall(r'(?:src|href)="(/docs-static/[^"]+)"', docs.text):
+        assert client.get(asset).status_code == 200, asset
+    assert "/docs-static/swagger-ui-bundle.js" in docs.text
     assert client.get("/openapi.json").json()["info"]["title"] == "learnloop"
     assert client.get("/api/v1/courses").status_code == 401
     assert {c["id"] for c in school.client("admin").get("/api/v1/courses").json()} == {

@@ -730,5 +730,14 @@ def test_a_roster_import_cannot_take_over_another_class_student(world: World) ->
     ]
     stud_b = Call("/attempts", params={"user_id": world.ids["stud_b"]})
     assert world.send("GET", stud_b, as_user="teach_a").status_code == 404
+    # another teacher's name gets the same words: the roster tells no one's role
+    teacher = Call(
+        f"/classes/{world.ids['Class A']}/roster.csv", csv="username,password\nteach_b,\n"
+    )
+    r = world.send("POST", teacher, as_user="teach_a")
+    assert r.status_code == 422
+    assert r.json()["error"]["details"]["problems"] == [
+        "line 2: 'teach_b' is not a student of your classes; ask an administrator to enrol them"
+    ]
     login = Call("/auth/login", json={"username": "stud_b", "password": PASSWORD})
     assert world.send("POST", login, as_user=None).status_code == 200

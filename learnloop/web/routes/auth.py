@@ -117,13 +117,11 @@ class PasswordIn(BaseModel):
 def change_password(
     body: PasswordIn, backend: BackendDep, user: UserDep, token: TokenDep
 ) -> Response:
-    with backend.transaction() as s:
-        me = s.merge(user)
-        auth.change_password(
-            s,
-            user=me,
-            old_password=body.old_password,
-            new_password=body.new_password,
-            keep_token=token,
-        )
+    auth.change_password(
+        backend,
+        user_id=user.id,
+        old_password=body.old_password,
+        new_password=body.new_password,
+        keep_token=token,
+    )
     return Response(status_code=204)
