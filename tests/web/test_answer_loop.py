@@ -104,9 +104,7 @@ def test_an_answer_with_a_lone_surrogate_is_refused_and_listings_keep_working(
     student = school.client("stud_a")
     # what a client that cuts a string between the halves of an emoji sends (JSON allows it)
     body = '{"course_id": "tiny", "item_id": "q3", "response": "half an emoji \\ud83d"}'
-    r = student.post(
-        "/api/v1/attempts", content=body, headers={"content-type": "application/json"}
-    )
+    r = student.post("/api/v1/attempts", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert "surrogate" in r.json()["error"]["message"]
     with school.backend.transaction() as s:
