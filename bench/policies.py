@@ -92,6 +92,7 @@ def _run(job: dict[str, Any]) -> dict[str, Any]:
         grader_data=Path(job["grader_data"]) if job["grader_data"] else None,
         template=Path(job["template"]),
         progress=_say if job["verbose"] else None,
+        curve=job["curve"],
     )
     row = metrics(run)
     # the mean share known after every 10 steps, for plotting
@@ -118,39 +119,78 @@ def _run(job: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def simulations(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    from learnloop.recommend.simulate import World
+def _template(job: dict[str, Any]) -> str:
+    """A world every policy's run of one course (and, with last term's class, one learner
+    model) is copied from (in a worker process)."""
+    from learnloop.recommend.simulate import World, warm_up
 
+    _isolate(Path(job["root"]) / "global-data")
+    grader_data = Path(job["grader_data"]) if job["grader_data"] else None
+    world = World.create(
+        Path(job["template"]),
+        Path(job["pack"]),
+        job["students"],
+        grader_data=grader_data,
+        warm=job["warm"],
+    )
+    try:
+        if job["warm"]:
+            warm_up(
+                world,
+                Path(job["pack"]),
+                job["learner"],
+                students=job["warm"],
+                steps=job["answers"],
+                seed=job["seed"],
+                grader_data=grader_data,
+                session_length=job["session_length"],
+                curve=job["curve"],
+                progress=_say if job["verbose"] else None,
+            )
+            _say(f"{job['template']}: last term's {job['warm']} students done, models fitted")
+    finally:
+        world.close()
+    return str(job["template"])
+
+
+def simulations(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     _isolate(work / "global-data")
-    jobs = []
+    templates, jobs = [], []
     for course in args.courses:
         pack = COURSES_DIR / course
         data = GRADER_DATA / f"{course}.jsonl"
         grader_data = data if data.is_file() and not args.no_graders else None
-        template = work / f"template-{course}"
-        _say(f"{course}: importing the course, training its grader, creating students ...")
-        World.create(template, pack, args.students, grader_data=grader_data).close()
         for learner in args.learners:
-            for policy in args.policies:
-                jobs.append(
-                    {
-                        "pack": str(pack),
-                        "policy": policy,
-                        "learner": learner,
-                        "root": str(work),
-                        "students": args.students,
-                        "answers": args.answers,
-                        "session_length": args.session_length,
-                        "seed": args.seed,
-                        "grader_data": str(grader_data) if grader_data else "",
-                        "template": str(template),
-                        "verbose": args.verbose,
-                    }
-                )
-    _say(f"{len(jobs)} runs on {args.jobs} process(es)")
+            common = {
+                "pack": str(pack),
+                "learner": learner,
+                "root": str(work),
+                "students": args.students,
+                "answers": args.answers,
+                "session_length": args.session_length,
+                "seed": args.seed,
+                "grader_data": str(grader_data) if grader_data else "",
+                "verbose": args.verbose,
+                "curve": args.curve,
+                "warm": args.warm,
+            }
+            # without last term's class one world per course serves both learner models
+            name = f"template-{course}-{learner}" if args.warm else f"template-{course}"
+            common["template"] = str(work / name)
+            if not any(t["template"] == common["template"] for t in templates):
+                templates.append(common)
+            jobs += [{**common, "policy": policy} for policy in args.policies]
+    _say(
+        f"{len(templates)} world(s) to prepare (course imported, grader trained"
+        + (f", last term's {args.warm} students" if args.warm else "")
+        + f"), then {len(jobs)} runs on {args.jobs} process(es)"
+    )
     if args.jobs <= 1:
+        for tpl in templates:
+            _template(tpl)
         return [_run(j) for j in jobs]
     with ProcessPoolExecutor(args.jobs) as pool:
+        list(pool.map(_template, templates))
         return list(pool.map(_run, jobs))
 
 
@@ -362,7 +402,16 @@ def markdown(report: dict[str, Any]) -> str:
     if report.get("runs"):
         lines += [
             f"{report['students']} simulated students per run, up to {report['answers']} steps "
-            f"each ({report['session_length']} a sitting), seed {report['seed']}. `known@N`: "
+            f"each ({report['session_length']} a sitting), seed {report['seed']}, forgetting "
+            f"along the `{report.get('curve', 'fast')}` curve "
+            "(`learnloop.recommend.simulate.Curve`); "
+            + (
+                f"last term's class of {report['warm']} other students practised first and "
+                "the student and forgetting models were fitted on their log. "
+                if report.get("warm")
+                else "a new installation (the shipped priors until the first re-fit). "
+            )
+            + "`known@N`: "
             "share of concepts truly known after N steps; `steps to all`: median steps until "
             "every concept was truly known at once (the cap for a student who never got "
             "there), with the share who did; `repeats`: the same item twice in a row; "
@@ -431,7 +480,7 @@ def _names(
 
 
 def main() -> None:
-    from learnloop.recommend.simulate import LEARNERS
+    from learnloop.recommend.simulate import CURVES, DEFAULT_CURVE, LEARNERS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=30)
@@ -440,6 +489,21 @@ def main() -> None:
     parser.add_argument("--learners", default=",".join(LEARNERS))
     parser.add_argument("--policies", default=",".join(ALL_POLICIES))
     parser.add_argument("--session-length", type=int, default=10)
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=0,
+        metavar="N",
+        help="last term's class: N other students practise first and the models are fitted "
+        "on their log (0: a new installation, the shipped priors)",
+    )
+    parser.add_argument(
+        "--curve",
+        choices=sorted(CURVES),
+        default=DEFAULT_CURVE,
+        help="how the simulated students forget (fsrs: FSRS's published defaults; fast: "
+        "about seven times faster, a stress test)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument(
@@ -475,6 +539,8 @@ def main() -> None:
         "answers": args.answers,
         "session_length": args.session_length,
         "seed": args.seed,
+        "curve": args.curve,
+        "warm": args.warm,
     }
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="learnloop-policies-") as tmp:
@@ -486,6 +552,10 @@ def main() -> None:
     report["seconds"] = round(time.perf_counter() - started, 1)
     print_tables(report)
     name = "policies-latency" if args.latency else "policies"
+    if not args.latency and args.curve != DEFAULT_CURVE:
+        name += f"-{args.curve}"
+    if not args.latency and args.warm:
+        name += "-warm"
     stem = write_report(Path(args.results), name, report, markdown(report))
     err.print(f"wrote {stem}.json and .md ({report['seconds']:.0f} s)")
 

@@ -13,6 +13,7 @@ import platformdirs
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from learnloop.domain.course import PolicyName
 from learnloop.errors import ConfigurationError
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-change-me"}
@@ -41,7 +42,7 @@ class Settings(BaseSettings):
     tracing_model: str = Field(default="bkt", pattern=r"^[A-Za-z0-9_.-]+$")
     """The fitted student model the answer loop uses: the name given to ``learnloop kt fit``
     (``--name``, else the model's). Until that model is fitted, a running estimate is used."""
-    recommend_policy: Literal["adaptive", "prerequisite-first", "fixed"] = "adaptive"
+    recommend_policy: PolicyName = "adaptive"
     """How the next activity is chosen (``docs/recommendation.md``); a course may choose its
     own with ``settings: {policy: ...}`` in ``course.yaml``."""
     recommend_target: float = Field(default=0.7, gt=0.3, lt=0.95)

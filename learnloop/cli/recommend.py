@@ -12,6 +12,7 @@ import click
 from rich.table import Table
 
 from learnloop.cli.base import cli, console
+from learnloop.domain.course import COURSE_POLICIES
 from learnloop.services import Backend, goals
 from learnloop.services import recommend as service
 from learnloop.services.users import get_user
@@ -39,7 +40,7 @@ def _json(value: object) -> str:
 @click.option("--language", type=click.Choice(["en", "zh"]), default=None)
 @click.option(
     "--policy",
-    type=click.Choice(["adaptive", "prerequisite-first", "fixed"]),
+    type=click.Choice(COURSE_POLICIES),
     default=None,
     help="Ask another policy than the course's.",
 )

@@ -8,7 +8,7 @@ concepts, prerequisite cycles, duplicate ids) live in ``learnloop.courses.valida
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -190,8 +190,10 @@ otherwise: high enough that most machine grades a student sees stand, low enough
 teacher is not asked about every answer."""
 
 
-COURSE_POLICIES = ("adaptive", "prerequisite-first", "fixed")
-"""The recommendation policies a course may choose (``recommend.POLICIES``)."""
+PolicyName = Literal["adaptive", "prerequisite-first", "fixed"]
+"""The recommendation policies, by name: what the setting, ``course.yaml``, the API and the
+CLI accept (the names of ``recommend.POLICIES``, which a test holds equal)."""
+COURSE_POLICIES: tuple[str, ...] = get_args(PolicyName)
 
 
 def review_threshold(settings: dict[str, Any]) -> float:

@@ -145,6 +145,8 @@ class Adaptive(Policy):
     ``interleave``: at most this many new-work items in a row while a review is due.
     ``stuck_after``: wrong answers in a row on a concept before stepping back to its weakest
     prerequisite; ``falling``: so far below its peak mastery that it counts as stuck too.
+    Only a prerequisite in doubt is stepped back to: not mastered, or its recall below
+    ``stuck_recall`` (a stricter bar than a review's: being stuck is evidence it has faded).
     """
 
     name = "adaptive"
@@ -157,12 +159,14 @@ class Adaptive(Policy):
         interleave: int = 2,
         stuck_after: int = 3,
         falling: float = 0.25,
+        stuck_recall: float = 0.9,
     ) -> None:
         self.target = target
         self.review_recall = review_recall
         self.interleave = interleave
         self.stuck_after = stuck_after
         self.falling = falling
+        self.stuck_recall = stuck_recall
 
     # the parts, each a small decision the unit tests pin down
 
@@ -175,6 +179,18 @@ class Adaptive(Policy):
             if s.recall is not None and s.recall < self.review_recall and s.once_mastered
         ]
         return [c for _, c in sorted(due, key=lambda x: (x[0], x[1]))]
+
+    @staticmethod
+    def _in_doubt(learner: LearnerState, *, recall_below: float) -> dict[str, float]:
+        """How surely each concept is there (mastery, or recall where lower) if it may be
+        missing (not mastered, or recall below ``recall_below``); 1 if solid."""
+        return {
+            c: min(s.p_mastery, s.recall if s.recall is not None else 1.0)
+            if s.p_mastery < learner.mastered_at
+            or (s.recall is not None and s.recall < recall_below)
+            else 1.0
+            for c, s in learner.concepts.items()
+        }
 
     def _stuck(self, learner: LearnerState, concept: str) -> bool:
         s = learner.concepts.get(concept)
@@ -250,7 +266,6 @@ class Adaptive(Policy):
     def choose(self, course: CourseModel, learner: LearnerState) -> Suggestion:
         graph = course.graph
         mastered = learner.mastered()
-        mastery = learner.mastery()
         practisable = [c for c in graph.order if course.items_of.get(c)]
         unmastered = [c for c in practisable if c not in mastered]
         due = [c for c in self.due_reviews(learner) if course.items_of.get(c)]
@@ -274,7 +289,10 @@ class Adaptive(Policy):
             and last_concept not in mastered
             and self._stuck(learner, last_concept)
         ):
-            back = graph.weakest_prerequisite(last_concept, mastery, below=1.0)
+            # only a prerequisite in doubt (not mastered, or fading) can be the cause: with
+            # all of them solid, the concept itself needs the work
+            doubt = self._in_doubt(learner, recall_below=self.stuck_recall)
+            back = graph.weakest_prerequisite(last_concept, doubt, below=1.0)
             if back is not None and course.items_of.get(back):
                 scored = self._best(course, learner, [back])
                 if scored is not None:

@@ -7,13 +7,14 @@ so a policy tuned to one cannot pass by accident:
 
 - ``BKTLearner``: each concept known or not. Practice teaches an unknown concept with a
   probability that is highest when the item's difficulty suits the student and ten times lower
-  while a prerequisite is not truly known. A known concept is lost at a random moment
-  (exponential, mean ``stability`` days); each right answer after a gap lengthens the stability
-  (spacing matters, cramming does not).
+  while a prerequisite is not truly known. A known concept is lost at a random moment drawn
+  along the forgetting curve (``Curve``: by default FSRS's, with its published default
+  parameters); each right answer after a gap lengthens the stability (spacing matters,
+  cramming does not).
 - ``AbilityLearner``: an ability per concept, P(right) = guess + (1 - guess - slip) *
   sigmoid(ability - item logit). Practice raises ability most when success is neither rare nor
-  certain, and hardly at all while the prerequisites are weak; ability decays towards a
-  baseline with a stability that grows the same way.
+  certain, and hardly at all while the prerequisites are weak; what was gained decays
+  towards a baseline along the same curve, with a stability that grows the same way.
 
 Both answer with slips and guesses, and a right answer on a concept is a light review of its
 prerequisites. Each student's parameters are drawn from their seed, so a population varies,
@@ -98,6 +99,55 @@ PRIOR_REVIEW = 0.5
 """A right answer on a concept reviews each of its prerequisites this much."""
 
 
+@dataclass(frozen=True)
+class Curve:
+    """How a simulated learner forgets: the probability ``retention(days, stability)`` that
+    a concept practised ``days`` ago is still there, with its inverse.
+
+    - ``fsrs``: the power curve of the FSRS memory model, with the decay and the first
+      stability (days until recall falls to 90 %, after a first "good" answer) of the
+      ``fsrs`` package's default parameters, which its authors fitted on millions of real
+      reviews. The default: the population whose forgetting is measured.
+    - ``fast``: exponential, the stability the mean time a concept lasts (four days on
+      average from the first learning): about seven times faster than ``fsrs``; a stress
+      test.
+    """
+
+    name: str
+    first_stability: float
+    """Median stability of a newly learnt concept, in days."""
+    decay: float = 0.0
+    """The power curve's exponent (0: exponential)."""
+
+    @property
+    def _factor(self) -> float:
+        return 0.9 ** (-1.0 / self.decay) - 1.0
+
+    def retention(self, days: float, stability: float) -> float:
+        if self.decay == 0.0:
+            return math.exp(-days / stability)
+        return (1.0 + self._factor * days / stability) ** -self.decay
+
+    def days_until(self, retention: float, stability: float) -> float:
+        """Days until ``retention`` falls to the given value (0 < value <= 1)."""
+        if self.decay == 0.0:
+            return -stability * math.log(retention)
+        return stability / self._factor * (retention ** (-1.0 / self.decay) - 1.0)
+
+
+def _fsrs_curve() -> Curve:
+    from fsrs.scheduler import DEFAULT_PARAMETERS, FSRS_DEFAULT_DECAY
+
+    return Curve("fsrs", first_stability=float(DEFAULT_PARAMETERS[2]), decay=FSRS_DEFAULT_DECAY)
+
+
+CURVES: dict[str, Callable[[], Curve]] = {
+    "fsrs": _fsrs_curve,
+    "fast": lambda: Curve("fast", first_stability=4.0),
+}
+DEFAULT_CURVE = "fsrs"
+
+
 def strengthen(stability: float, elapsed: float, growth: float, weight: float = 1.0) -> float:
     """Stability after a successful retrieval ``elapsed`` days after the last one: hardly
     longer when crammed (elapsed much shorter than the stability), up to ``1 + growth`` times
@@ -112,16 +162,24 @@ class Learner(ABC):
 
     name: ClassVar[str]
 
-    def __init__(self, course: CourseModel, seed: int, *, start: datetime = START) -> None:
+    def __init__(
+        self,
+        course: CourseModel,
+        seed: int,
+        *,
+        start: datetime = START,
+        curve: Curve | str = DEFAULT_CURVE,
+    ) -> None:
         self.course = course
         self.seed = seed
         self.start = start
+        self.curve = CURVES[curve]() if isinstance(curve, str) else curve
         params = np.random.default_rng([seed, 0])
         self._rng = np.random.default_rng([seed, 1])
         self.slip = float(params.uniform(0.03, 0.10))
         self.guess_scale = float(params.uniform(0.7, 1.3))
-        self.stability0 = float(params.lognormal(math.log(4.0), 0.35))
-        """Days a newly learnt concept lasts on average."""
+        self.stability0 = float(params.lognormal(math.log(self.curve.first_stability), 0.35))
+        """The stability of a newly learnt concept, in days (``Curve``)."""
         self.growth = float(params.uniform(1.5, 3.0))
         self._draw(params)
 
@@ -193,9 +251,10 @@ class BKTLearner(Learner):
         self._retrieved(concept, now)
 
     def _retrieved(self, concept: str, now: datetime) -> None:
-        """Memoryless forgetting: the moment it will be lost, drawn afresh from now."""
+        """The moment it will be lost, drawn afresh from now along the forgetting curve."""
         self._last[concept] = now
-        wait = float(self._rng.exponential(self._stability[concept]))
+        u = 1.0 - float(self._rng.random())  # in (0, 1]
+        wait = self.curve.days_until(u, self._stability[concept])
         self._forget_at[concept] = now + timedelta(days=min(wait, 36_500.0))
 
     def knows(self, concept: str, now: datetime) -> bool:
@@ -281,7 +340,8 @@ class AbilityLearner(Learner):
         last = self._last.get(concept)
         if last is None or theta <= base:
             return theta
-        return base + (theta - base) * math.exp(-_days(last, now) / self._stability[concept])
+        kept = self.curve.retention(_days(last, now), self._stability[concept])
+        return base + (theta - base) * kept
 
     def knows(self, concept: str, now: datetime) -> bool:
         return concept in self._theta and self.ability(concept, now) >= self.KNOWN
@@ -292,7 +352,9 @@ class AbilityLearner(Learner):
         theta, base, last = self._theta[concept], self._base[concept], self._last.get(concept)
         if last is None or base >= self.KNOWN:
             return math.inf
-        cross = self._stability[concept] * math.log((theta - base) / (self.KNOWN - base))
+        cross = self.curve.days_until(
+            (self.KNOWN - base) / (theta - base), self._stability[concept]
+        )
         return max(0.0, cross - _days(last, now))
 
     def p_correct(self, item: ItemInfo, now: datetime) -> float:
@@ -675,6 +737,8 @@ def make_students(
     seed: int,
     session_length: int,
     steps: int,
+    curve: str = DEFAULT_CURVE,
+    start: datetime = START,
 ) -> list[Student]:
     """The same students for every policy: their parameters, schedules and random streams come
     from ``seed`` and their index only."""
@@ -686,7 +750,7 @@ def make_students(
             Student(
                 index=i,
                 user=user,
-                learner=LEARNERS[learner](course, s),
+                learner=LEARNERS[learner](course, s, curve=curve, start=start),
                 schedule=Schedule.draw(np.random.default_rng([s, 4]), session_length, sessions),
                 answer_rng=np.random.default_rng([s, 2]),
                 response_rng=np.random.default_rng([s, 3]),
@@ -701,6 +765,13 @@ class World:
 
     PASSWORD = "simulated-student"
     CLASS = "Simulation"
+    MEASURED = "sim"
+    WARM = "prev"
+    """Users of last term's class (``warm_up``)."""
+
+    @staticmethod
+    def names(count: int, prefix: str = MEASURED) -> list[str]:
+        return [f"{prefix}{i:03d}" for i in range(count)]
 
     def __init__(self, root: Path) -> None:
         from learnloop.services.context import Backend
@@ -717,7 +788,13 @@ class World:
 
     @classmethod
     def create(
-        cls, root: Path, pack_dir: Path, students: int, *, grader_data: Path | None = None
+        cls,
+        root: Path,
+        pack_dir: Path,
+        students: int,
+        *,
+        grader_data: Path | None = None,
+        warm: int = 0,
     ) -> World:
         """Import the course, train its demo free-text grader (``grader_data``), create the
         class and ``students`` users ``sim000``..."""
@@ -734,8 +811,7 @@ class World:
                 report = courses.import_path(s, path=pack_dir, embedder=None)
                 classes.ensure_class(s, name=cls.CLASS)
                 classes.add_course(s, class_name=cls.CLASS, course_id=report.course_id)
-                for i in range(students):
-                    name = f"sim{i:03d}"
+                for name in [*cls.names(students), *cls.names(warm, cls.WARM)]:
                     users.create_user(s, username=name, password=cls.PASSWORD)
                     classes.enrol(s, class_name=cls.CLASS, username=name)
             if grader_data is not None:
@@ -751,12 +827,12 @@ class World:
         shutil.copytree(source, target)
         return cls(target)
 
-    def users(self, count: int) -> list[Any]:
+    def users(self, count: int, prefix: str = MEASURED) -> list[Any]:
         from sqlalchemy import select
 
         from learnloop.storage.tables import User
 
-        names = [f"sim{i:03d}" for i in range(count)]
+        names = self.names(count, prefix)
         with self.backend.transaction() as s:
             rows = {u.username: u for u in s.scalars(select(User).where(User.username.in_(names)))}
             for u in rows.values():
@@ -806,8 +882,8 @@ def run_student(
         chooser = RandomPolicy(student.policy_rng)
     run = StudentRun(student=student.index)
     everything = len(course.graph.order)
-    session_start, session, in_session = START, 0, 0
-    now = START
+    session_start, session, in_session = learner.start, 0, 0
+    now = learner.start
     previous: str | None = None
     after_reading: tuple[str, str | None] | None = None
     item_key: str | None
@@ -884,6 +960,59 @@ def _prepared(pack_dir: str, lang: str, samples: str) -> tuple[CourseModel, Resp
     return course_model(pack), builder
 
 
+WARM_DAYS = 120
+"""Last term's class starts this many days before the measured students."""
+
+
+def warm_up(
+    world: World,
+    pack_dir: Path,
+    learner: str,
+    *,
+    students: int,
+    steps: int,
+    seed: int,
+    lang: str = "en",
+    grader_data: Path | None = None,
+    session_length: int = 10,
+    curve: str = DEFAULT_CURVE,
+    progress: Progress | None = None,
+) -> None:
+    """Last term's class: ``students`` other simulated students (seeds of their own, the
+    ``WARM`` users ``World.create`` made) practise ``steps`` steps each under the default
+    policy, starting ``WARM_DAYS`` before the measured ones; then the live student model and
+    the forgetting model are fitted on their log, as a school's course is after a term. Their
+    answers stay in the log, as they would."""
+    from learnloop.recommend.policies import DEFAULT_POLICY
+    from learnloop.services import jobs
+    from learnloop.services.forgetting import fit_forgetting
+    from learnloop.services.tracing import refit_live
+
+    course, responses = _prepared(str(pack_dir), lang, str(grader_data or ""))
+    population = make_students(
+        course,
+        learner,
+        world.users(students, World.WARM),
+        seed=seed + 7_919,  # not the measured students' seeds
+        session_length=session_length,
+        steps=steps,
+        curve=curve,
+        start=START - timedelta(days=WARM_DAYS),
+    )
+    for student in population:
+        run = run_student(
+            world, course, responses, student, DEFAULT_POLICY, steps=steps, stop_after=steps
+        )
+        if progress is not None:
+            progress(
+                f"{course.key} {learner} last term: student {student.index + 1}/{students}, "
+                f"{len(run.steps)} steps"
+            )
+    jobs.wait_for_threads(600)  # a background re-fit started by their answers
+    refit_live(world.backend)
+    fit_forgetting(world.backend)
+
+
 def simulate(
     pack_dir: Path,
     policy: str,
@@ -898,6 +1027,7 @@ def simulate(
     grader_data: Path | None = None,
     template: Path | None = None,
     progress: Progress | None = None,
+    curve: str = DEFAULT_CURVE,
 ) -> PolicyRun:
     """Run ``students`` simulated students of the ``learner`` model on the course at
     ``pack_dir`` under ``policy`` (a name in ``learnloop.recommend.POLICIES``, or ``oracle``,
@@ -913,7 +1043,13 @@ def simulate(
     try:
         users = world.users(students)
         population = make_students(
-            course, learner, users, seed=seed, session_length=session_length, steps=steps
+            course,
+            learner,
+            users,
+            seed=seed,
+            session_length=session_length,
+            steps=steps,
+            curve=curve,
         )
         runs = []
         for student in population:

@@ -125,6 +125,25 @@ def test_stuck_steps_back_to_the_weakest_prerequisite(course: CourseModel) -> No
     assert got.because["stuck_on"] == "c"
 
 
+def test_stuck_with_solid_prerequisites_keeps_to_the_concept(course: CourseModel) -> None:
+    """Three wrong in a row is how learning a new concept often starts: with every
+    prerequisite mastered and well remembered, stepping back would only cost an answer; once
+    one has faded, it is the one checked."""
+    solid = {"a": state(0.98, 8, recall=0.97), "b": state(0.97, 6, recall=0.95)}
+    stuck = {"c": state(0.2, 3, wrong_streak=3)}
+    history = {
+        "recent_items": ("c1",),
+        "items": {"c1": ItemHistory(answered=3)},
+        "last": LastAnswer("c1", "incorrect"),
+    }
+    got = make_policy("adaptive").choose(course, learner({**solid, **stuck}, **history))
+    assert got.reason is not Reason.STEP_BACK
+    assert got.concept not in {"a", "b"}  # c's only item was just answered: d meanwhile
+    faded = {**solid, "a": state(0.98, 8, recall=0.8)}
+    got = make_policy("adaptive").choose(course, learner({**faded, **stuck}, **history))
+    assert (got.reason, got.concept) == (Reason.STEP_BACK, "a")
+
+
 def test_falling_mastery_counts_as_stuck(course: CourseModel) -> None:
     s = learner(
         {"a": state(0.9, 6), "b": state(0.45, 6, peak=0.78, wrong_streak=1)},
@@ -227,3 +246,11 @@ def test_an_answer_waiting_for_a_teacher_is_not_treated_as_a_mistake(course: Cou
     got = make_policy("adaptive").choose(course, s)
     assert got.reason is not Reason.RETRY
     assert got.item != "b1"
+
+
+def test_every_place_that_names_a_policy_names_the_registry() -> None:
+    """The setting, course.yaml, the API and the CLI accept exactly the registered policies."""
+    from learnloop.domain.course import COURSE_POLICIES
+    from learnloop.recommend import POLICIES
+
+    assert set(COURSE_POLICIES) == set(POLICIES)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from learnloop.domain.course import PolicyName
 from learnloop.services import goals, recommend
 from learnloop.web.deps import BackendDep, UserDep
 from learnloop.web.types import IdPath, UtcDateTime
@@ -59,9 +60,10 @@ def next_activity(
     backend: BackendDep,
     user: UserDep,
     lang: Lang | None = None,
-    policy: Literal["adaptive", "prerequisite-first", "fixed"] | None = Query(
-        default=None, description="Ask another policy than the course's (for comparison)."
-    ),
+    policy: Annotated[
+        PolicyName | None,
+        Query(description="Ask another policy than the course's (for comparison)."),
+    ] = None,
 ) -> ActivityOut:
     act = recommend.next_activity(
         backend, user, course_id, lang=lang or user.language or "en", policy=policy
