@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, case, exists, select, true, update
+from sqlalchemy import ColumnElement, Select, case, exists, func, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from learnloop.domain import Verdict
@@ -183,6 +183,22 @@ def list_reviews(
     pending = ReviewRow.status == ReviewStatus.PENDING
     q = q.order_by(case((pending, 0), else_=1), case((pending, ReviewRow.id), else_=-ReviewRow.id))
     return [_view(row) for row in s.execute(q.limit(limit).offset(offset)).all()]
+
+
+def count_reviews(s: Session, actor: User, *, status: ReviewStatus | None = None) -> int:
+    """How many reviews in the queue ``actor`` may decide are in ``status`` (any: ``None``),
+    counted in the database rather than listed."""
+    q = (
+        select(func.count())
+        .select_from(ReviewRow)
+        .join(GradeRow, GradeRow.id == ReviewRow.grade_id)
+        .join(AttemptRow, AttemptRow.id == GradeRow.attempt_id)
+        .join(ItemRow, ItemRow.id == AttemptRow.item_id)
+        .where(_visible(s, actor))
+    )
+    if status is not None:
+        q = q.where(ReviewRow.status == status)
+    return s.scalar(q) or 0
 
 
 def get_review(s: Session, actor: User, review_id: int) -> ReviewView:

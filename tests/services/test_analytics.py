@@ -177,12 +177,10 @@ def test_the_mastery_map_has_the_prior_where_a_student_has_not_practised(
     )
     with practised.backend.transaction() as s:
         ids = dict(s.execute(select(ConceptRow.key, ConceptRow.id)).all())
+        priors = [round(prior_mastery(s, ids[k]), 4) for k in ("halves", "quarters")]
     newcomer = [st.username for st in matrix.students].index("newcomer")
     assert matrix.seen[newcomer] == [False, False]
-    assert matrix.p_mastery[newcomer] == [
-        round(prior_mastery(ids["halves"]), 4),
-        round(prior_mastery(ids["quarters"]), 4),
-    ]
+    assert matrix.p_mastery[newcomer] == priors
     column = [row[0] for row in matrix.p_mastery]
     assert matrix.concept_mean[0] == pytest.approx(sum(column) / len(column), abs=1e-4)
 

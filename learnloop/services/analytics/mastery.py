@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learnloop.services.access import check_class, check_course
-from learnloop.services.progress import prior_mastery
+from learnloop.services.progress import live_model
 from learnloop.storage.tables import (
     AttemptRow,
     ConceptRow,
@@ -19,7 +18,7 @@ from learnloop.storage.tables import (
     Role,
     User,
 )
-from learnloop.tracing import MASTERED
+from learnloop.tracing import MASTERED, FittedMastery, MasteryModel, MasteryState
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,10 @@ class MasteryMatrix:
     """Mean estimate per concept over the class; ``None`` for a class without students."""
     concept_mastered: list[int]
     """How many students have mastered each concept."""
+    low: list[list[float | None]]
+    high: list[list[float | None]]
+    """Where each estimate probably lies (``MasteryModel.interval``, as
+    ``progress.course_mastery`` gives it one student at a time); ``None`` where unseen."""
 
 
 def mastery_matrix(s: Session, actor: User, *, class_id: int, course_key: str) -> MasteryMatrix:
@@ -71,28 +74,47 @@ def mastery_matrix(s: Session, actor: User, *, class_id: int, course_key: str) -
     ).all()
     ids = [st.id for st in students]
     rows = s.execute(
-        select(MasteryRow.user_id, MasteryRow.concept_id, MasteryRow.p_mastery, MasteryRow.attempts)
+        select(
+            MasteryRow.user_id,
+            MasteryRow.concept_id,
+            MasteryRow.p_mastery,
+            MasteryRow.attempts,
+            MasteryRow.state,
+        )
         .join(ConceptRow, ConceptRow.id == MasteryRow.concept_id)
         .where(MasteryRow.user_id.in_(ids), ConceptRow.course_id == course.id)
     ).all()
-    known = {(uid, cid): (p, n) for uid, cid, p, n in rows}
-    attempts = Counter(
-        s.scalars(
-            select(AttemptRow.user_id)
+    known = {(uid, cid): (p, n, state) for uid, cid, p, n, state in rows}
+    attempts = dict(
+        s.execute(
+            select(AttemptRow.user_id, func.count())
             .join(ItemRow, ItemRow.id == AttemptRow.item_id)
             .where(AttemptRow.user_id.in_(ids), ItemRow.course_id == course.id)
-        )
+            .group_by(AttemptRow.user_id)
+        ).all()
     )
-    priors = [prior_mastery(c.id) for c in concepts]
+    model = live_model(s)
+    if isinstance(model, FittedMastery):
+        # the model of this moment, looked up once rather than for each of thousands of cells
+        model = model.current()
+    priors = [model.p_mastery(model.initial_state(str(c.id))) for c in concepts]
     p: list[list[float]] = []
     n: list[list[int]] = []
     seen: list[list[bool]] = []
+    low: list[list[float | None]] = []
+    high: list[list[float | None]] = []
     for st in students:
         cells = [known.get((st.id, c.id)) for c in concepts]
         pairs = zip(cells, priors, strict=True)
         p.append([round(x[0] if x else prior, 4) for x, prior in pairs])
         n.append([x[1] if x else 0 for x in cells])
         seen.append([x is not None for x in cells])
+        spans = [
+            _interval(model, c.id, x[0], x[2]) if x and x[1] > 0 else None
+            for c, x in zip(concepts, cells, strict=True)
+        ]
+        low.append([span[0] if span else None for span in spans])
+        high.append([span[1] if span else None for span in spans])
     columns = list(zip(*p, strict=True)) if p else [() for _ in concepts]
     return MasteryMatrix(
         class_id=klass.id,
@@ -116,4 +138,14 @@ def mastery_matrix(s: Session, actor: User, *, class_id: int, course_key: str) -
         seen=seen,
         concept_mean=[round(sum(col) / len(col), 4) if col else None for col in columns],
         concept_mastered=[sum(x >= MASTERED for x in col) for col in columns],
+        low=low,
+        high=high,
     )
+
+
+def _interval(
+    model: MasteryModel, concept_id: int, p: float, state: MasteryState
+) -> tuple[float, float]:
+    """The range ``progress.course_mastery`` gives a practised concept."""
+    lo, hi = model.interval({**state, "concept": str(concept_id)})
+    return round(min(lo, p), 4), round(max(hi, p), 4)

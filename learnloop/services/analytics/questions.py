@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,8 +71,20 @@ def tutor_questions(
 ) -> TutorQuestions:
     course = check_course_teacher(s, actor, course_key)
     scope = student_scope(s, actor, class_id)
+    # columns, not entities: a school's log has thousands of questions
     q = (
-        select(MessageRow, ConversationRow, User, ItemRow.key)
+        select(
+            MessageRow.id,
+            MessageRow.conversation_id,
+            MessageRow.content,
+            MessageRow.created_at,
+            ConversationRow.item_id,
+            ConversationRow.language,
+            User.id.label("user_id"),
+            User.username,
+            User.display_name,
+            ItemRow.key.label("item_key"),
+        )
         .join(ConversationRow, ConversationRow.id == MessageRow.conversation_id)
         .join(User, User.id == ConversationRow.user_id)
         .join(ItemRow, ItemRow.id == ConversationRow.item_id, isouter=True)
@@ -85,24 +98,24 @@ def tutor_questions(
     if scope is not None:
         q = q.where(ConversationRow.user_id.in_(scope))
     asked = s.execute(q).all()
-    item_concepts = _item_concept_ids(s, {c.item_id for _, c, _, _ in asked if c.item_id})
-    cited = _cited_concepts(s, course.id, [m for m, _, _, _ in asked])
+    item_concepts = _item_concept_ids(s, {m.item_id for m in asked if m.item_id})
+    cited = _cited_concepts(s, course.id, [(m.id, m.conversation_id) for m in asked])
     groups: dict[int | None, list[TutorQuestion]] = defaultdict(list)
-    for m, conv, user, item_key in asked:
-        by_item = item_concepts.get(conv.item_id, []) if conv.item_id else []
+    for m in asked:
+        by_item = item_concepts.get(m.item_id, []) if m.item_id else []
         by_citation = cited.get(m.id, [])
         targets: list[int | None] = list(by_item or by_citation) or [None]
         how = "item" if by_item else "citations" if by_citation else GENERAL
         question = TutorQuestion(
             message_id=m.id,
-            conversation_id=conv.id,
-            user_id=user.id,
-            username=user.username,
-            display_name=user.display_name,
+            conversation_id=m.conversation_id,
+            user_id=m.user_id,
+            username=m.username,
+            display_name=m.display_name,
             text=m.content[:QUESTION_CHARS],
-            language=conv.language,
+            language=m.language,
             asked_at=m.created_at,
-            item_id=item_key,
+            item_id=m.item_key,
             grouped_by=how,
         )
         for target in targets:
@@ -117,7 +130,7 @@ def tutor_questions(
         course_id=course.key,
         class_id=class_id,
         total_questions=len(asked),
-        students=len({u.id for _, _, u, _ in asked}),
+        students=len({m.user_id for m in asked}),
         groups=[
             ConceptQuestions(
                 concept_id=names[k][0] if k is not None else None,
@@ -143,20 +156,20 @@ def _item_concept_ids(s: Session, item_ids: set[int]) -> dict[int, list[int]]:
 
 
 def _cited_concepts(
-    s: Session, course_id: int, questions: list[MessageRow]
+    s: Session, course_id: int, questions: list[tuple[int, int]]
 ) -> dict[int, list[int]]:
-    """The concepts of the materials the reply to each question cited (or, if it cited none
-    by number, was given), by the question's message id."""
+    """The concepts of the materials the reply to each question (message id, conversation
+    id) cited (or, if it cited none by number, was given), by the question's message id."""
     if not questions:
         return {}
-    conversation_ids = {m.conversation_id for m in questions}
-    replies: dict[int, list[MessageRow]] = defaultdict(list)
-    for r in s.scalars(
-        select(MessageRow)
+    conversation_ids = {conversation_id for _, conversation_id in questions}
+    replies: dict[int, list[tuple[int, list[Any]]]] = defaultdict(list)
+    for reply_id, conversation_id, citations in s.execute(
+        select(MessageRow.id, MessageRow.conversation_id, MessageRow.citations)
         .where(MessageRow.conversation_id.in_(conversation_ids), MessageRow.role == "assistant")
         .order_by(MessageRow.id)
     ):
-        replies[r.conversation_id].append(r)
+        replies[conversation_id].append((reply_id, citations))
     materials: dict[str, list[int]] = defaultdict(list)
     for key, concept_id in s.execute(
         select(MaterialRow.key, MaterialConceptRow.concept_id)
@@ -166,13 +179,13 @@ def _cited_concepts(
     ):
         materials[key].append(concept_id)
     out: dict[int, list[int]] = {}
-    for m in questions:
-        reply = next((r for r in replies[m.conversation_id] if r.id > m.id), None)
+    for message_id, conversation_id in questions:
+        reply = next((c for r, c in replies[conversation_id] if r > message_id), None)
         if reply is None:
             continue
-        cites = [c for c in reply.citations or [] if isinstance(c, dict) and c.get("material_id")]
+        cites = [c for c in reply or [] if isinstance(c, dict) and c.get("material_id")]
         chosen = [c for c in cites if c.get("cited")] or cites
         found = [cid for c in chosen for cid in materials.get(str(c["material_id"]), [])]
         if found:
-            out[m.id] = list(dict.fromkeys(found))
+            out[message_id] = list(dict.fromkeys(found))
     return out

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from learnloop.services.access import check_class, visible_student_ids
 from learnloop.storage.tables import ConceptRow, Enrolment, GradeRow, ItemConceptRow, Role, User
 
 _Newer = aliased(GradeRow, name="newer_grade")
-CURRENT_GRADE = ~exists().where(_Newer.supersedes_id == GradeRow.id)
-"""A grade no other grade supersedes: the one that stands."""
+CURRENT_GRADE = GradeRow.id.not_in(
+    select(_Newer.supersedes_id).where(_Newer.supersedes_id.is_not(None))
+)
+"""A grade no other grade supersedes: the one that stands. The superseded ids are read once
+per query (few: only a teacher's decisions supersede), not looked up per grade, which without
+an index on ``supersedes_id`` scanned every grade for every grade."""
 
 
 def class_student_ids(s: Session, class_id: int) -> set[int]:

@@ -24,7 +24,6 @@ from learnloop.web.types import IdPath
 router = APIRouter(include_in_schema=False)
 
 MAX_ROSTER = 2_000_000
-PENDING_SHOWN = 1000
 
 
 @router.get("/teach")
@@ -44,14 +43,11 @@ def _home(
     access.require_role(user, Role.TEACHER)
     with backend.transaction() as s:
         mine = classes.classes_of(s, user)
-        pending = len(
-            review.list_reviews(s, user, status=ReviewStatus.PENDING, limit=PENDING_SHOWN)
-        )
+        pending = review.count_reviews(s, user, status=ReviewStatus.PENDING)
         titles = {c.id: c.title for c in courses.list_courses(s)}
     context = {
         "classes": mine,
         "pending": pending,
-        "pending_more": pending >= PENDING_SHOWN,
         "titles": titles,
         "problem": problem,
         "class_name": class_name,

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from learnloop.domain import pick
-from learnloop.services import access, analytics, classes, courses, history, progress
+from learnloop.services import access, analytics, classes, courses, history
 from learnloop.storage.tables import Role, User
 from learnloop.web.deps import BackendDep
 from learnloop.web.i18n import translate
@@ -21,14 +21,21 @@ from learnloop.web.pages.charts import line_chart
 from learnloop.web.pages.progress import started_estimates, started_mean
 from learnloop.web.pages.render import Language, PageUser, render
 from learnloop.web.pages.teach.charts import cell_colour, horizontal_bars, mastery_heatmap
+from learnloop.web.pages.teach.common import paginate
 from learnloop.web.types import MAX_ID, IdPath
 
 router = APIRouter(include_in_schema=False)
 
 ClassFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+PageQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
 STUCK_ANSWERS = 3
 """A student who answered a concept this often and is still below ``STUCK_BELOW`` is stuck."""
 STUCK_BELOW = 0.5
+STUCK_SHOWN = 20
+STUDENTS_PER_PAGE = 30
+"""Rows of the mastery map a page shows: a class of 300 was 7,000 px tall on one page."""
+ITEMS_PER_PAGE = 25
+"""Questions a page of item statistics lists (each with its common wrong answers)."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,11 @@ def _classes_with(s: Session, user: User, course_key: str) -> list[classes.Class
     return [c for c in classes.classes_of(s, user) if course_key in c.courses]
 
 
-def _range(m: progress.ConceptMastery | None) -> str:
+def _range(low: float | None, high: float | None) -> str:
     """``45–77``: where the estimate probably lies, in percent."""
-    if m is None or not m.started:
+    if low is None or high is None:
         return ""
-    return f"{round(m.low * 100)}–{round(m.high * 100)}"
+    return f"{round(low * 100)}–{round(high * 100)}"
 
 
 def _mean(values: list[float]) -> float | None:
@@ -63,57 +70,55 @@ def mastery_page(
     backend: BackendDep,
     user: PageUser,
     lang: Language,
+    page: PageQuery = 1,
 ) -> HTMLResponse:
+    """The map of one page of students; the class's averages, counts and who may be stuck
+    cover every student."""
     with backend.transaction() as s:
         matrix = analytics.mastery_matrix(s, user, class_id=class_id, course_key=course_id)
         klass = access.check_class(s, user, class_id, manage=True)
         keys = [c for c in classes.class_info(s, klass).courses if c != course_id]
         titles = {c.id: c.title for c in courses.list_courses(s)}
-        course = access.check_course(s, user, course_id)
-        # the range around each estimate: the matrix has the numbers, not their uncertainty
-        estimates = {
-            st.user_id: {
-                m.concept_id: m
-                for m in progress.course_mastery(s, user_id=st.user_id, course=course)
-            }
-            for st in matrix.students
-        }
     other_courses = [(key, pick(titles.get(key), lang) or key) for key in keys]
     concepts = [pick(c.name, lang) or c.concept_id for c in matrix.concepts]
     ranges = [
-        [
-            _range(estimates[st.user_id].get(c.concept_id)) if matrix.seen[i][j] else ""
-            for j, c in enumerate(matrix.concepts)
-        ]
-        for i, st in enumerate(matrix.students)
+        [_range(lo, hi) for lo, hi in zip(lows, highs, strict=True)]
+        for lows, highs in zip(matrix.low, matrix.high, strict=True)
     ]
+    rows, pager = paginate(request, range(len(matrix.students)), page, STUDENTS_PER_PAGE)
     figure = None
-    if matrix.students and matrix.concepts:
+    if rows and matrix.concepts:
         figure = mastery_heatmap(
-            [st.username for st in matrix.students],
+            [matrix.students[i].username for i in rows],
             concepts,
-            matrix.p_mastery,
-            matrix.seen,
+            [matrix.p_mastery[i] for i in rows],
+            [matrix.seen[i] for i in rows],
             x_title=translate(lang, "teach.mastery.x_axis"),
             hover_unseen=translate(lang, "teach.mastery.not_started"),
-            ranges=ranges,
+            ranges=[ranges[i] for i in rows],
         )
     # over the students who practised the concept: a starting estimate is no evidence
     started_mean = [
         _mean([row[j] for row, seen in zip(matrix.p_mastery, matrix.seen, strict=True) if seen[j]])
         for j in range(len(matrix.concepts))
     ]
-    stuck = [
-        Stuck(st.user_id, st.display_name or st.username, concepts[j], p, n)
-        for i, st in enumerate(matrix.students)
-        for j, (p, n) in enumerate(zip(matrix.p_mastery[i], matrix.attempts[i], strict=True))
-        if n >= STUCK_ANSWERS and p < STUCK_BELOW
-    ]
+    stuck = sorted(
+        (
+            Stuck(st.user_id, st.display_name or st.username, concepts[j], p, n)
+            for i, st in enumerate(matrix.students)
+            for j, (p, n) in enumerate(zip(matrix.p_mastery[i], matrix.attempts[i], strict=True))
+            if n >= STUCK_ANSWERS and p < STUCK_BELOW
+        ),
+        key=lambda x: x.p_mastery,
+    )
     context = {
         "matrix": matrix,
+        "rows": rows,
+        "pager": pager,
         "concepts": concepts,
         "figure": figure,
-        "stuck": sorted(stuck, key=lambda x: x.p_mastery),
+        "stuck": stuck[:STUCK_SHOWN],
+        "stuck_more": max(0, len(stuck) - STUCK_SHOWN),
         "course_title": pick(matrix.course_title, lang) or course_id,
         "other_courses": other_courses,
         "colour": cell_colour,
@@ -182,13 +187,17 @@ def items_page(
     lang: Language,
     class_id: ClassFilter = None,
     show: Annotated[str, Query(max_length=8)] = "",
+    page: PageQuery = 1,
 ) -> HTMLResponse:
-    """The questions students answered; ``show=all`` lists the unanswered ones too."""
+    """The questions students answered (``show=all``: the unanswered ones too), a page at a
+    time, with the chart of that page's questions."""
     with backend.transaction() as s:
         stats = analytics.item_statistics(s, user, course_key=course_id, class_id=class_id)
         course = access.check_course(s, user, course_id)
         class_choices = _classes_with(s, user, course_id)
-    answered = [i for i in stats.items if i.graded]
+    listed = stats.items if show == "all" else [i for i in stats.items if i.attempts]
+    shown, pager = paginate(request, listed, page, ITEMS_PER_PAGE)
+    answered = [i for i in shown if i.graded]
     figure = None
     if answered:
         figure = horizontal_bars(
@@ -200,10 +209,11 @@ def items_page(
             x_title=translate(lang, "teach.items.x_axis"),
             percent=True,
         )
-    listed = stats.items if show == "all" else [i for i in stats.items if i.attempts]
     context = {
         "stats": stats,
-        "listed": listed,
+        "listed": shown,
+        "pager": pager,
+        "any_graded": any(i.graded for i in stats.items),
         "unanswered": sum(not i.attempts for i in stats.items),
         "show_all": show == "all",
         "course_id": course_id,

@@ -10,7 +10,6 @@ EN = {
     # start page
     "teach.home.title": "Teaching",
     "teach.home.reviews": "Review queue: {n} waiting",
-    "teach.home.reviews_many": "Review queue: {n} or more waiting",
     "teach.home.classes": "My classes",
     "teach.home.no_classes": "You teach no class yet. Create one below, or ask an administrator "
     "to add you to a class.",
@@ -228,6 +227,12 @@ EN = {
     "teach.reviews.feedback": "Feedback the student reads (optional)",
     "teach.reviews.save": "Save my grade",
     "teach.reviews.pages": "More reviews",
+    "teach.pager.label": "Pages",
+    "teach.pager.students": "Students {first}–{last} of {total}, by username.",
+    "teach.pager.items": "Questions {first}–{last} of {total}, in course order.",
+    "teach.mastery.whole_class": "The class average, the mastered counts and who may be stuck "
+    "cover the whole class, not only this page.",
+    "teach.mastery.stuck_more": "… and {n} more.",
     "teach.reviews.previous": "← Previous",
     "teach.reviews.next": "Next →",
     # course import
@@ -261,7 +266,6 @@ ZH = {
     "teach.noscript": "图表需要 JavaScript；下面的表格列出了相同的数字。",
     "teach.home.title": "教学",
     "teach.home.reviews": "待批改：{n} 份",
-    "teach.home.reviews_many": "待批改：{n} 份以上",
     "teach.home.classes": "我的班级",
     "teach.home.no_classes": "你还没有任教的班级。可以在下面创建一个，或请管理员把你加入班级。",
     "teach.home.students": "学生：{n}",
@@ -451,6 +455,12 @@ ZH = {
     "teach.reviews.feedback": "给学生的反馈（可选）",
     "teach.reviews.save": "保存我的评分",
     "teach.reviews.pages": "更多待批改作答",
+    "teach.pager.label": "分页",
+    "teach.pager.students": "第 {first}–{last} 名学生，共 {total} 名，按用户名排列。",
+    "teach.pager.items": "第 {first}–{last} 道题，共 {total} 道，按课程顺序排列。",
+    "teach.mastery.whole_class": "全班平均、已掌握人数和可能遇到困难的学生都按全班计算，"
+    "不只是这一页。",
+    "teach.mastery.stuck_more": "……还有 {n} 条。",
     "teach.reviews.previous": "← 上一页",
     "teach.reviews.next": "下一页 →",
     "teach.import.title": "导入课程",
