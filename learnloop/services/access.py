@@ -26,6 +26,11 @@ def require_role(user: User, *roles: Role) -> None:
 
 
 def taught_class_ids(session: Session, user: User) -> set[int]:
+    """Classes ``user`` teaches now: their enrolments as a teacher count only while their
+    account is a teacher's (or an admin's). A teacher demoted to student keeps the rows (an
+    admin may promote them back) but manages nothing from the moment of the change."""
+    if user.role not in (Role.TEACHER, Role.ADMIN):
+        return set()
     return set(
         session.scalars(
             select(Enrolment.class_id).where(

@@ -209,13 +209,20 @@ def change_password(
         s.execute(
             update(LoginAttemptRow).where(LoginAttemptRow.id == attempt_id).values(success=True)
         )
-        keep = _hash(keep_token) if keep_token else ""
-        s.execute(
-            update(TokenRow)
-            .where(
-                TokenRow.user_id == user.id,
-                TokenRow.revoked_at.is_(None),
-                TokenRow.token_hash != keep,
-            )
-            .values(revoked_at=_now())
+        end_logins(s, user_id=user.id, keep_token=keep_token)
+
+
+def end_logins(session: Session, *, user_id: int, keep_token: str | None = None) -> int:
+    """Revoke every login and API token of the user but ``keep_token``; how many."""
+    keep = _hash(keep_token) if keep_token else ""
+    session.flush()
+    done = session.connection().execute(
+        update(TokenRow)
+        .where(
+            TokenRow.user_id == user_id,
+            TokenRow.revoked_at.is_(None),
+            TokenRow.token_hash != keep,
         )
+        .values(revoked_at=_now())
+    )
+    return int(done.rowcount or 0)

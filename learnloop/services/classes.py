@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,9 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learnloop.errors import ConflictError, InvalidInputError, NotFoundError
+from learnloop.services.auth import end_logins
 from learnloop.services.courses import get_course_row
 from learnloop.services.users import MIN_PASSWORD, USERNAME_RE, get_user, hash_password
 from learnloop.storage.tables import ClassCourse, CourseRow, Enrolment, Role, SchoolClass, User
+
+log = logging.getLogger(__name__)
 
 
 def ensure_class(session: Session, *, name: str) -> SchoolClass:
@@ -245,7 +249,16 @@ def import_roster(
             if row.get("language"):
                 user.language = row["language"]
             if row.get("password"):
+                # a new password ends the student's logins: whoever knew the old one (or
+                # holds a session) is out, and the reset is on record
                 user.password_hash = hash_password(row["password"])
+                ended = end_logins(session, user_id=user.id)
+                log.info(
+                    "roster import into class %s set a new password for %r (%d logins ended)",
+                    class_id,
+                    user.username,
+                    ended,
+                )
             report.updated.append(user.username)
         if session.get(Enrolment, (class_id, user.id)) is None:
             session.add(Enrolment(class_id=class_id, user_id=user.id, role=Role.STUDENT))

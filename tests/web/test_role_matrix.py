@@ -741,3 +741,41 @@ def test_a_roster_import_cannot_take_over_another_class_student(world: World) ->
     ]
     login = Call("/auth/login", json={"username": "stud_b", "password": PASSWORD})
     assert world.send("POST", login, as_user=None).status_code == 200
+
+
+def test_a_demoted_teacher_manages_nothing_from_the_next_request(world: World) -> None:
+    """teach_d teaches Class D (stud_a2, course tiny); once an admin makes them a student, the
+    same token reads and changes nothing of the class, its students or its course, although
+    the enrolment rows stay (promoting them back restores it all)."""
+    from learnloop.services import classes, users
+    from learnloop.storage.tables import Role
+
+    with world.backend.transaction() as s:
+        user = users.create_user(s, username="teach_d", password=PASSWORD, role=Role.TEACHER)
+        klass = classes.create_class(s, name="Class D", teacher=user)
+        classes.enrol(s, class_name="Class D", username="stud_a2")
+        classes.add_course(s, class_name="Class D", course_id="tiny")
+        world.ids["teach_d"], class_d = user.id, klass.id
+    world.tokens["teach_d"] = world.issue("teach_d")[1]
+    calls = [
+        ("GET", Call(f"/classes/{class_d}/roster")),
+        ("GET", Call(f"/classes/{class_d}/overview/tiny")),
+        ("GET", Call("/attempts", params={"user_id": world.ids["stud_a2"]})),
+        ("GET", Call(f"/students/{world.ids['stud_a2']}/mastery/tiny")),
+        ("GET", Call(f"/analytics/classes/{class_d}/mastery", params={"course_id": "tiny"})),
+        ("POST", Call(f"/classes/{class_d}/roster.csv", csv="username,password\nstud_a2,\n")),
+    ]
+    before = {str(c): world.send(m, c, as_user="teach_d").status_code for m, c in calls}
+    assert set(before.values()) == {200}, before
+
+    def set_role(role: Role) -> None:
+        with world.backend.transaction() as s:
+            users.set_role(s, username="teach_d", role=role)
+
+    set_role(Role.STUDENT)
+    try:
+        after = {str(c): world.send(m, c, as_user="teach_d").status_code for m, c in calls}
+        assert all(code in (403, 404) for code in after.values()), after
+    finally:
+        set_role(Role.TEACHER)
+    assert world.send(*calls[0], as_user="teach_d").status_code == 200

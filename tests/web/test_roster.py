@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from tests.web.conftest import School
 
 
@@ -26,6 +30,26 @@ def test_roster_creates_and_updates_students(school: School) -> None:
     assert names["stud_a"]["display_name"] == "Anna A"
     login = school.app_client.post(
         "/api/v1/auth/login", json={"username": "li.lei", "password": "password-li"}
+    )
+    assert login.status_code == 200
+
+
+def test_a_new_password_from_the_roster_ends_the_students_logins(
+    school: School, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whoever held the student's session before the reset is out, and the reset is logged;
+    a roster line without a password leaves the logins alone."""
+    student = school.client("stud_a")
+    assert student.get("/api/v1/me").status_code == 200
+    assert post_csv(school, "teach_a", "Class A", "username,password\nstud_a,\n").status_code == 200
+    assert student.get("/api/v1/me").status_code == 200
+    with caplog.at_level(logging.INFO, logger="learnloop.services.classes"):
+        r = post_csv(school, "teach_a", "Class A", "username,password\nstud_a,fresh-pass-1\n")
+    assert r.status_code == 200, r.text
+    assert student.get("/api/v1/me").status_code == 401
+    assert any("new password for 'stud_a'" in m for m in caplog.messages)
+    login = school.app_client.post(
+        "/api/v1/auth/login", json={"username": "stud_a", "password": "fresh-pass-1"}
     )
     assert login.status_code == 200
 
