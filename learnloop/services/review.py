@@ -185,9 +185,15 @@ def list_reviews(
     return [_view(row) for row in s.execute(q.limit(limit).offset(offset)).all()]
 
 
-def count_reviews(s: Session, actor: User, *, status: ReviewStatus | None = None) -> int:
+def count_reviews(
+    s: Session,
+    actor: User,
+    *,
+    status: ReviewStatus | None = None,
+    course_key: str | None = None,
+) -> int:
     """How many reviews in the queue ``actor`` may decide are in ``status`` (any: ``None``),
-    counted in the database rather than listed."""
+    of one course or all, counted in the database rather than listed."""
     q = (
         select(func.count())
         .select_from(ReviewRow)
@@ -196,6 +202,8 @@ def count_reviews(s: Session, actor: User, *, status: ReviewStatus | None = None
         .join(ItemRow, ItemRow.id == AttemptRow.item_id)
         .where(_visible(s, actor))
     )
+    if course_key is not None:
+        q = q.where(ItemRow.course_id == check_course(s, actor, course_key).id)
     if status is not None:
         q = q.where(ReviewRow.status == status)
     return s.scalar(q) or 0

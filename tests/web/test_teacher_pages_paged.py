@@ -104,8 +104,12 @@ def test_item_statistics_come_a_page_of_questions_at_a_time(big_class: School) -
 
 
 def test_the_start_page_counts_every_waiting_review(big_class: School) -> None:
-    home = text_of(browser(big_class, "teach_a").get("/teach").text)
+    teacher = browser(big_class, "teach_a")
+    home = text_of(teacher.get("/teach").text)
     assert "Review queue: 2 waiting" in home  # s2's two free-text answers
+    # the queue says where the teacher is in it, with the same count
+    assert "1–2 of 2" in text_of(teacher.get("/teach/reviews").text)
+    assert "of 2" not in text_of(teacher.get("/teach/reviews?status=decided").text)
 
 
 def test_the_api_overview_reads_the_maps_numbers(big_class: School) -> None:

@@ -79,6 +79,10 @@ def login(
         secure=request.url.scheme == "https",
         max_age=int(auth.SESSION_LIFETIME.total_seconds()),
     )
+    # an account set to another language than the platform's default (a roster's language
+    # column, say) gets it at sign-in, whatever the browser says; the switch changes it after
+    if user.language in LANGUAGES and user.language != backend.settings.default_language:
+        _remember_language(response, user.language)
     return response
 
 
@@ -90,6 +94,8 @@ def logout(request: Request, backend: BackendDep, user: PageUser) -> RedirectRes
             auth.revoke(s, token=token)
     response = redirect("/login?bye=1")
     response.delete_cookie(SESSION_COOKIE)
+    # a shared school computer: the next student starts from their own browser's language
+    response.delete_cookie(LANGUAGE_COOKIE)
     return response
 
 
@@ -101,7 +107,11 @@ def switch_language(
     """Remember the visitor's choice for a year; back to the page they were on."""
     response = redirect(safe_next(next, "/"))
     if lang in LANGUAGES:
-        response.set_cookie(
-            LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True
-        )
+        _remember_language(response, lang)
     return response
+
+
+def _remember_language(response: Response, lang: str) -> None:
+    response.set_cookie(
+        LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True
+    )

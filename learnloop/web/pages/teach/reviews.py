@@ -4,6 +4,7 @@ same ``services.review`` decisions as ``POST /api/v1/reviews/{id}/confirm|overri
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -69,6 +70,11 @@ def _queue(
     access.require_role(user, Role.TEACHER)
     with backend.transaction() as s:
         found = _listed(s, user, shown, course_id or None, offset)
+        count = partial(review.count_reviews, s, user, course_key=course_id or None)
+        pending = count(status=ReviewStatus.PENDING)
+        total = pending if shown == "pending" else count()
+        if shown == "decided":
+            total -= pending
         just_decided = review.get_review(s, user, decided) if decided else None
         catalogue = [c.id for c in courses.list_courses(s)]
     shown_ids = {r.id for r in found[:PAGE_SIZE]}
@@ -78,6 +84,7 @@ def _queue(
         "more": len(found) > PAGE_SIZE,
         "offset": offset,
         "page_size": PAGE_SIZE,
+        "total": total,
         "shown": shown,
         "course_id": course_id,
         "catalogue": catalogue,

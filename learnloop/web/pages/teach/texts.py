@@ -139,7 +139,7 @@ EN = {
     "time; the table below has the same numbers.",
     "teach.student.x_axis": "Answer number",
     "teach.student.latest": "The latest {n} of {total} answers.",
-    "teach.student.table_caption": "Every answer, oldest first, with the grade that stands",
+    "teach.student.table_caption": "Answers, oldest first, with the grade that stands",
     "teach.student.reviewed_by": "graded by {name}",
     "teach.student.machine_said": "the machine said: {verdict}",
     # item statistics
@@ -235,6 +235,7 @@ EN = {
     "teach.mastery.stuck_more": "… and {n} more.",
     "teach.reviews.previous": "← Previous",
     "teach.reviews.next": "Next →",
+    "teach.reviews.range": "{first}–{last} of {total}",
     # course import
     "teach.import.title": "Import a course",
     "teach.import.intro": "A course is a folder of YAML and Markdown files (a course pack; see "
@@ -379,7 +380,7 @@ ZH = {
     "下面的表格列出了相同的数字。",
     "teach.student.x_axis": "第几次作答",
     "teach.student.latest": "最近 {n} 次作答，共 {total} 次。",
-    "teach.student.table_caption": "每次作答（从早到晚）及其最终评分",
+    "teach.student.table_caption": "作答（从早到晚）及其最终评分",
     "teach.student.reviewed_by": "由 {name} 批改",
     "teach.student.machine_said": "机器评分：{verdict}",
     "teach.items.title": "{course}：题目统计",
@@ -463,6 +464,7 @@ ZH = {
     "teach.mastery.stuck_more": "……还有 {n} 条。",
     "teach.reviews.previous": "← 上一页",
     "teach.reviews.next": "下一页 →",
+    "teach.reviews.range": "第 {first}–{last} 条，共 {total} 条",
     "teach.import.title": "导入课程",
     "teach.import.intro": "课程是一个包含 YAML 和 Markdown 文件的文件夹（课程包，见 "
     "docs/course-packs.md）。再次导入会原地更新课程，学生的作答和掌握度都会保留。有错误的课程包不会做任何更改。",
