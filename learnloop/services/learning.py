@@ -163,7 +163,7 @@ MASTERY_RETRIES = 8
 _INSERT_ATTEMPT = insert(AttemptRow).returning(AttemptRow.id)
 _INSERT_GRADE = insert(GradeRow)
 _ATTEMPT_BY_KEY = (
-    select(AttemptRow.id, ItemRow.key, CourseRow.key, AttemptRow.response)
+    select(AttemptRow.id, ItemRow.key, CourseRow.key)
     .join(ItemRow, ItemRow.id == AttemptRow.item_id)
     .join(CourseRow, CourseRow.id == ItemRow.course_id)
     .where(
@@ -241,17 +241,13 @@ def submit_attempt(
             first = s.execute(_ATTEMPT_BY_KEY, {"user_id": user.id, "key": idempotency_key}).first()
         if first is None:
             raise
-        stored, stored_item, stored_course, stored_response = first
-        if (stored_course, stored_item, (stored_response or {}).get("value")) != (
-            course_key,
-            item_key,
-            value,
-        ):
+        stored, stored_item, stored_course = first
+        if (stored_course, stored_item) != (course_key, item_key):
             raise ConflictError(
-                f"idempotency key {idempotency_key!r} was already used for another answer "
-                f"(item {stored_item!r} of course {stored_course!r}); a retry sends the same "
-                "answer with the same key, a new answer needs a new key",
-                details={"idempotency_key": "used for another answer"},
+                f"idempotency key {idempotency_key!r} was already used for an answer to item "
+                f"{stored_item!r} of course {stored_course!r}; a retry sends the same answer "
+                "with the same key, a new answer needs a new key",
+                details={"idempotency_key": "used for another item"},
             ) from None
         # a retry: the first request stored the answer, and graded it unless it failed
         # in between, in which case it is graded now

@@ -165,9 +165,9 @@ def test_the_browser_language_decides_until_the_switch_is_used(school: School) -
     assert r.headers["location"] == "/" and "set-cookie" not in r.headers
 
 
-def test_a_chinese_account_gets_chinese_at_sign_in_and_logout_forgets_it(school: School) -> None:
+def test_a_chinese_account_gets_chinese_at_sign_in(school: School) -> None:
     """A roster sets a student's language: an English browser on a school computer still
-    shows them Chinese, and after logout the next student is not left with it."""
+    shows them Chinese."""
     from learnloop.services import classes, users
 
     with school.backend.transaction() as s:
@@ -176,11 +176,6 @@ def test_a_chinese_account_gets_chinese_at_sign_in_and_logout_forgets_it(school:
     client = browser(school, "stud_zh", **{"Accept-Language": "en-GB,en;q=0.9"})
     page = client.get("/courses")
     assert '<html lang="zh-Hans">' in page.text
-    bye = client.post("/logout")
-    assert f'{LANGUAGE_COOKIE}=""' in bye.headers.get("set-cookie", "") or (
-        LANGUAGE_COOKIE not in client.cookies
-    )
-    assert '<html lang="en">' in client.get("/login").text
 
 
 # --- error pages --------------------------------------------------------------------------------

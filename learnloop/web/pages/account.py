@@ -94,8 +94,6 @@ def logout(request: Request, backend: BackendDep, user: PageUser) -> RedirectRes
             auth.revoke(s, token=token)
     response = redirect("/login?bye=1")
     response.delete_cookie(SESSION_COOKIE)
-    # a shared school computer: the next student starts from their own browser's language
-    response.delete_cookie(LANGUAGE_COOKIE)
     return response
 
 
